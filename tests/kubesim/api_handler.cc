@@ -354,6 +354,50 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
     return true;
   }
   auto seg = PathSegments(p);
+  // OpenAPI v3, only as far as kubectl needs it: every PATCH operation
+  // declares the fieldValidation parameter, so kubectl leaves validation to
+  // the server instead of downloading schemas.
+  if (seg.size() == 2 && seg[0] == "openapi" && seg[1] == "v3") {
+    std::string s = R"({"paths":{)";
+    bool first = true;
+    for (const auto& [group, versions] : groups) {
+      for (const auto& v : versions) {
+        std::string gv = group.empty() ? "api/" + v : "apis/" + group + "/" + v;
+        if (!first) s += ",";
+        first = false;
+        s += "\"" + gv + R"(":{"serverRelativeURL":"/openapi/v3/)" + gv + "?hash=" +
+             std::to_string(types.size()) + "\"}";
+      }
+    }
+    responder.Send(Json(200, s + "}}"));
+    return true;
+  }
+  if (seg.size() >= 4 && seg[0] == "openapi" && seg[1] == "v3") {
+    std::string group, version;
+    if (seg[2] == "api" && seg.size() == 4) {
+      version = seg[3];
+    } else if (seg[2] == "apis" && seg.size() == 5) {
+      group = seg[3];
+      version = seg[4];
+    } else {
+      return false;
+    }
+    std::string s = R"({"openapi":"3.0.0","info":{"title":"Kubernetes","version":")" +
+                    cluster_->options().k8s_version + R"("},"paths":{)";
+    bool first = true;
+    for (const auto& t : types_of(group, version)) {
+      std::string prefix = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+      std::string path = prefix + (t.namespaced ? "/namespaces/{namespace}/" : "/") + t.resource + "/{name}";
+      std::string op = R"({"x-kubernetes-action":"patch","x-kubernetes-group-version-kind":{"group":")" + group +
+                       R"(","version":")" + version + R"(","kind":")" + t.kind +
+                       R"("},"parameters":[{"name":"fieldValidation","in":"query","schema":{"type":"string"}}]})";
+      if (!first) s += ",";
+      first = false;
+      s += "\"" + path + R"(":{"patch":)" + op + "}";
+    }
+    responder.Send(Json(200, s + R"(},"components":{"schemas":{}}})"));
+    return true;
+  }
   if (seg.size() == 2 && seg[0] == "apis") {
     auto it = groups.find(seg[1]);
     if (it == groups.end() || seg[1].empty()) return false;
