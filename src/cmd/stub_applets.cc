@@ -1,12 +1,9 @@
-// Applets a later issue fills in: plugin, kubeconfig, completion.  Each
+// Applets a later issue fills in: kubeconfig, completion.  Each
 // parses nothing and says so; none pretends to succeed.
 #include "cmd/applets.h"
 #include "cmd/common_flags.h"
 
 namespace pedia::cmd {
-
-void DescribePlugin(CLI::App* app) { app->description("List, inspect and validate storage plugins."); }
-int RunPlugin(int, char** argv) { return NotImplemented(argv[0], "pedia plugin"); }
 
 void DescribeKubeconfig(CLI::App* app) { app->description("Print a kubeconfig for kubectl against pedia."); }
 int RunKubeconfig(int, char** argv) { return NotImplemented(argv[0], "pedia kubeconfig"); }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -192,9 +193,11 @@ Status ReadNotes(const FileView& f, const Elf64_Phdr& p, PluginFileInfo* info, b
   while (off < end) {
     Elf64_Nhdr n;
     if (end - off < sizeof(n) || !f.Read(off, &n)) return Corrupt(info->path, "A note header is cut short.");
+    // Padding aligns offsets within the segment (gABI), not the sizes.
+    const uint64_t base = p.p_offset;
     uint64_t name_off = off + sizeof(n);
-    uint64_t desc_off = name_off + AlignUp(n.n_namesz, align);
-    uint64_t next = desc_off + AlignUp(n.n_descsz, align);
+    uint64_t desc_off = base + AlignUp(name_off - base + n.n_namesz, align);
+    uint64_t next = base + AlignUp(desc_off - base + n.n_descsz, align);
     if (desc_off > end || next > end + (align - 1) || desc_off + n.n_descsz > end)
       return Corrupt(info->path, "A note in the PT_NOTE segment at offset " + std::to_string(p.p_offset) +
                                      " is larger than the segment.");
@@ -297,13 +300,17 @@ Status ReadDynamic(const FileView& f, const std::vector<Elf64_Phdr>& phdrs, cons
     f.Read(*sym_off + i * sizeof(Elf64_Sym), &s);
     const unsigned bind = ELF64_ST_BIND(s.st_info);
     const unsigned vis = ELF64_ST_VISIBILITY(s.st_other);
-    if (s.st_shndx == SHN_UNDEF) continue;
+    if (s.st_shndx == SHN_UNDEF || s.st_shndx == SHN_ABS) continue;  // ABS: version names
     if (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE) continue;
     if (vis != STV_DEFAULT && vis != STV_PROTECTED) continue;
     auto name = str(s.st_name);
     if (!name) return Corrupt(info->path, "A dynamic symbol name points outside the string table.");
     if (!name->empty()) info->exported_symbols.push_back(*name);
   }
+  // One entry per name (versioned symbols repeat), in a stable order.
+  std::sort(info->exported_symbols.begin(), info->exported_symbols.end());
+  info->exported_symbols.erase(std::unique(info->exported_symbols.begin(), info->exported_symbols.end()),
+                               info->exported_symbols.end());
   return Status::Ok();
 }
 

@@ -48,7 +48,7 @@ struct PluginFileInfo {
   std::string soname;                         // empty when absent
   std::string build_id;                       // hex of .note.gnu.build-id, empty when absent
   std::vector<std::string> needed;            // DT_NEEDED, in file order
-  std::vector<std::string> exported_symbols;  // defined, global or weak, default or protected
+  std::vector<std::string> exported_symbols;  // defined, global or weak, default or protected; sorted
   /// OK when the manifest was found and is well-formed (then manifest is
   /// valid); otherwise why not: missing, or malformed with a DETAIL line.
   Status manifest_status;

@@ -19,6 +19,9 @@ constexpr size_t MinimumTableSize(uint16_t /*abi_minor*/) {
   return offsetof(pedia_storage_plugin, watch_stop) + sizeof(pedia_storage_plugin::watch_stop);
 }
 
+const std::vector<std::string> kChecks = {"ELF shared object for this platform", "storage plugin manifest",
+                                          "storage ABI version", "dlopen", "entry point", "plugin table"};
+
 // Reports one finished check to the observer and passes the status through.
 Status Report(const CheckObserver& observer, const std::string& check, Status status) {
   if (observer) observer(check, status);
@@ -60,55 +63,59 @@ bool MissingFunction(const pedia_storage_plugin* t, std::string* which) {
 
 }  // namespace
 
+const std::vector<std::string>& LoaderCheckNames() { return kChecks; }
+
 Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path, const CheckObserver& observer) {
   // 1. ELF64 shared object for this machine (reads the file only).
   Result<PluginFileInfo> file = ReadPluginFile(path);
-  if (!file.ok()) return Report(observer, "ELF shared object for this platform", file.status());
-  Report(observer, "ELF shared object for this platform", Status::Ok());
+  if (!file.ok()) return Report(observer, kChecks[0], file.status());
+  Report(observer, kChecks[0], Status::Ok());
 
   // 2. The manifest note.
-  if (!file->manifest_status.ok()) return Report(observer, "storage plugin manifest", file->manifest_status);
+  if (!file->manifest_status.ok()) return Report(observer, kChecks[1], file->manifest_status);
   const PluginManifest& manifest = file->manifest;
-  Report(observer, "storage plugin manifest", Status::Ok());
+  Report(observer, kChecks[1], Status::Ok());
 
   // 3 and 4. ABI major equal, minor not newer.
-  if (Status s = CheckAbiCompatible(manifest, path); !s.ok()) return Report(observer, "storage ABI version", s);
-  Report(observer, "storage ABI version", Status::Ok());
+  if (Status s = CheckAbiCompatible(manifest, path); !s.ok()) return Report(observer, kChecks[2], s);
+  Report(observer, kChecks[2], Status::Ok());
 
   // 5. dlopen.  RTLD_NOW reports missing symbols here rather than at the
   // first call; RTLD_LOCAL keeps one plugin's symbols from another's.  The
   // handle is never closed: plugins may carry a static libstdc++ whose
   // thread_local and atexit teardown is not safe to run at dlclose.
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // A name without a slash would make dlopen search the library path.
+  const std::string dl_path = path.find('/') == std::string::npos ? "./" + path : path;
+  void* handle = dlopen(dl_path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char* error = dlerror();
-    return Report(observer, "dlopen",
+    return Report(observer, kChecks[3],
                   Status::InvalidArgument("could not load " + Quoted(path) + "\nDETAIL:  " +
                                           std::string(error ? error : "dlopen failed without a message") +
                                           "\nHINT:  Link the plugin with -Wl,-z,defs and install the libraries it "
                                           "needs (see pedia plugin inspect)."));
   }
-  Report(observer, "dlopen", Status::Ok());
+  Report(observer, kChecks[3], Status::Ok());
 
   // 6. The entry point.
   dlerror();
   void* symbol = dlsym(handle, PEDIA_STORAGE_ENTRY_SYMBOL);
   if (!symbol)
-    return Report(observer, "entry point",
+    return Report(observer, kChecks[4],
                   Status::InvalidArgument("no entry point \"" PEDIA_STORAGE_ENTRY_SYMBOL "\" in " + Quoted(path) +
                                           "\nHINT:  Export the function with PEDIA_STORAGE_EXPORT and list it in "
                                           "the plugin's version script."));
   auto entry = reinterpret_cast<pedia_storage_plugin_entry_fn>(symbol);
   const pedia_storage_plugin* table = entry(HostApi());
   if (!table)
-    return Report(observer, "entry point",
+    return Report(observer, kChecks[4],
                   Status::InvalidArgument("entry point of " + Quoted(path) +
                                           " returned no storage layer\nHINT:  The plugin logs why through the host; "
                                           "run with -v=4 to see more."));
-  Report(observer, "entry point", Status::Ok());
+  Report(observer, kChecks[4], Status::Ok());
 
   // 7. The table agrees with the manifest and is complete.
-  auto table_check = [&](Status s) { return Report(observer, "plugin table", std::move(s)); };
+  auto table_check = [&](Status s) { return Report(observer, kChecks[5], std::move(s)); };
   if (table->abi_major != manifest.abi_major || table->abi_minor != manifest.abi_minor ||
       !table->name || manifest.name != table->name || !table->version || manifest.version != table->version)
     return table_check(Status::InvalidArgument(
