@@ -72,7 +72,8 @@ int Dispatch(int argc, char** argv) {
     PrintUsage(stdout);
     return kExitSuccess;
   }
-  if (first == "--version") return RunApplet(*Find("version"), argc - 2, argv + 2);
+  // "pedia --version[=raw]" is the version applet's own --version flag.
+  if (first == "--version" || StartsWith(first, "--version=")) return RunApplet(*Find("version"), argc - 1, argv + 1);
   if (const Applet* a = Find(first)) return RunApplet(*a, argc - 2, argv + 2);
 
   std::vector<std::string> names;
