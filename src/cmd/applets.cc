@@ -27,7 +27,7 @@ void PrintUsage(FILE* out) {
                "Usage:\n  pedia <command> [flags]\n  <command> [flags]        (through a symlink named after the command)\n\n"
                "Commands:\n");
   for (const Applet& a : Applets())
-    std::fprintf(out, "  %-24s %s\n", a.name, a.summary);
+    if (!a.hidden) std::fprintf(out, "  %-24s %s\n", a.name, a.summary);
   std::fprintf(out, "\nRun 'pedia <command> --help' for the flags of one command.\n");
 }
 
@@ -50,6 +50,7 @@ const std::vector<Applet>& Applets() {
       {"kubeconfig", "print a kubeconfig for kubectl against pedia", RunKubeconfig, DescribeKubeconfig},
       {"completion", "print a shell completion script (bash, zsh, fish)", RunCompletion, DescribeCompletion},
       {"version", "print version and build information", RunVersion, DescribeVersion},
+      {"__man", "write the man pages into a directory", RunManPages, DescribeManPages, /*hidden=*/true},
   };
   return applets;
 }
@@ -77,7 +78,8 @@ int Dispatch(int argc, char** argv) {
   if (const Applet* a = Find(first)) return RunApplet(*a, argc - 2, argv + 2);
 
   std::vector<std::string> names;
-  for (const Applet& a : Applets()) names.push_back(a.name);
+  for (const Applet& a : Applets())
+    if (!a.hidden) names.push_back(a.name);
   std::string hint = SuggestClosest(first, names);
   std::fprintf(stderr, "pedia: unknown command \"%.*s\"\n", static_cast<int>(first.size()), first.data());
   if (!hint.empty()) std::fprintf(stderr, "\nDid you mean this?\n\t%s\n", hint.c_str());

@@ -26,13 +26,13 @@ expect() {
   checks=$((checks + 1))
   if [[ $rc != "$want" ]]; then
     fail "$desc: exit code $rc, want $want"
-    return
+    return 1
   fi
   local s
   for s in "$@"; do
     if [[ $out != *"$s"* ]]; then
       fail "$desc: output lacks \"$s\""
-      return
+      return 1
     fi
   done
   echo "ok: $desc"
