@@ -133,7 +133,6 @@ int RunChecks(const PluginValidateOptions& o, Reporter* reporter) {
   reporter->Result(kOpenCheck, layer.status());
   if (!layer.ok()) return kExitFailure;
 
-#ifdef PEDIA_HAVE_CONFORMANCE
   const std::vector<storage::ConformanceCheck>& checks = storage::ConformanceChecks();
   size_t index = 0;
   if (!checks.empty()) reporter->Begin(checks[0].name);
@@ -144,12 +143,6 @@ int RunChecks(const PluginValidateOptions& o, Reporter* reporter) {
       reporter->Result(r.name, r.status);
     if (++index < checks.size()) reporter->Begin(checks[index].name);
   });
-#else
-  reporter->Begin("storage conformance suite");
-  reporter->Result("storage conformance suite",
-                   Status::Unimplemented("the storage conformance suite is not built into this pedia yet\nDETAIL:  "
-                                         "src/storage/conformance.cc was missing when this binary was built."));
-#endif
 
   reporter->Begin(kCloseCheck);
   layer->reset();

@@ -7,7 +7,4 @@
 #include "storage/memory/memory_layer.h"
 
 PEDIA_STORAGE_PLUGIN(pedia::storage::memory::MemoryLayer, "memory-plugin", "0.1.0",
-                     PEDIA_STORAGE_CAP_GET | PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_WATCH |
-                         PEDIA_STORAGE_CAP_FIELD_SELECTOR | PEDIA_STORAGE_CAP_OWNER | PEDIA_STORAGE_CAP_FUZZY_NAME |
-                         PEDIA_STORAGE_CAP_ORDER_BY | PEDIA_STORAGE_CAP_REMAINING_COUNT |
-                         PEDIA_STORAGE_CAP_ONLY_METADATA)
+                     pedia::storage::memory::kMemoryCapabilities & ~uint64_t{PEDIA_STORAGE_CAP_IN_PROCESS_ONLY})
