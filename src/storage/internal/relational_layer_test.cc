@@ -1,0 +1,197 @@
+// Tests of the relational layer against a real MariaDB server, which
+// tests/run starts (tests/lib/mariadb.sh) and describes in PEDIA_TEST_MYSQL_*.
+#include "storage/internal/relational_layer.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "catch.h"
+#include "storage/registry.h"
+#include "storage/storage.h"
+
+namespace pedia::relational {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// The storage config for the test server, or a failed test saying how to run.
+std::string TestServerConfig(const std::string& database) {
+  std::string host = Env("PEDIA_TEST_MYSQL_HOST"), port = Env("PEDIA_TEST_MYSQL_PORT");
+  if (host.empty() || port.empty()) {
+    FAIL("no MariaDB server for the [mariadb] tests: PEDIA_TEST_MYSQL_HOST/PORT/USER are unset.\n"
+         "Run them through tests/run, which starts one; or start one with\n"
+         "  eval \"$(tests/lib/mariadb.sh start /tmp/pedia-mdb)\"; export PEDIA_TEST_MYSQL_HOST PEDIA_TEST_MYSQL_PORT "
+         "PEDIA_TEST_MYSQL_USER\n"
+         "and stop it with tests/lib/mariadb.sh stop /tmp/pedia-mdb");
+  }
+  std::string user = Env("PEDIA_TEST_MYSQL_USER");
+  return "type: mysql\nhost: " + host + "\nport: " + port + "\nuser: " + (user.empty() ? "root" : user) +
+         "\ndatabase: " + database + "\n";
+}
+
+std::string WriteTempConfig(const std::string& text) {
+  char path[] = "/tmp/pedia-storage-config-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+// Opens the "internal" layer through the registry: the same path as pedia.
+std::unique_ptr<storage::Storage> OpenInternal(const std::string& database) {
+  static storage::Registry* registry = [] {
+    auto* r = new storage::Registry();
+    REQUIRE(storage::RegisterBuiltins(r).ok());
+    return r;
+  }();
+  std::string path = WriteTempConfig(TestServerConfig(database));
+  auto opened = registry->Open("internal", path);
+  std::remove(path.c_str());
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  return std::move(opened.value());
+}
+
+storage::ObjectRecord Pod(const std::string& ns, const std::string& name, int rv,
+                          std::vector<std::pair<std::string, std::string>> labels = {}) {
+  storage::ObjectRecord o;
+  o.namespace_name = ns;
+  o.name = name;
+  o.uid = "uid-" + ns + "-" + name;
+  o.resource_version = std::to_string(rv);
+  o.creation_unix_ms = 1700000000000 + rv;
+  o.labels = std::move(labels);
+  o.json = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"(","namespace":")" + ns +
+           R"(","resourceVersion":")" + o.resource_version + R"("},"spec":{"nodeName":"node-)" +
+           std::to_string(rv % 3) + R"("}})";
+  return o;
+}
+
+storage::ResourceKey PodsOf(const std::string& cluster) { return {cluster, {"", "v1", "pods"}, "Pod", true}; }
+
+std::vector<std::string> Names(storage::Storage& s, storage::ListQuery q, storage::ListSummary* summary = nullptr) {
+  std::vector<std::string> names;
+  storage::ListSummary local;
+  Status st = s.List(q, [&](const storage::Row& row) {
+    names.emplace_back(row.name);
+    return true;
+  }, summary ? summary : &local);
+  INFO(st.ToString());
+  REQUIRE(st.ok());
+  return names;
+}
+
+TEST_CASE("internal layer: write, get, list with selectors, paging and cleanup", "[mariadb]") {
+  auto layer = OpenInternal("pedia_test_smoke");
+  REQUIRE(layer->name() == "internal");
+  REQUIRE(layer->Ready().ok());
+  REQUIRE(layer->CleanCluster("smoke").ok());
+  std::vector<storage::Write> writes;
+  for (int i = 0; i < 30; ++i) {
+    writes.push_back({storage::Write::kUpsert,
+                      Pod(i % 2 ? "odd" : "even", "pod-" + std::to_string(100 + i), i + 1,
+                          {{"app", i % 3 == 0 ? "web" : "db"}, {"tier", std::to_string(i % 5)}})});
+  }
+  size_t failed = 0;
+  REQUIRE(layer->WriteBatch(PodsOf("smoke"), writes, &failed).ok());
+  // Upserting again changes labels: the old ones must go.
+  writes[0].object.labels = {{"app", "cache"}};
+  writes[0].object.resource_version = "99";
+  REQUIRE(layer->WriteBatch(PodsOf("smoke"), {writes[0]}, &failed).ok());
+
+  std::string rv;
+  REQUIRE(layer->Get("smoke", {"", "v1", "pods"}, "even", "pod-100", [&](const storage::Row& row) {
+    rv = std::string(row.resource_version);
+    return true;
+  }).ok());
+  CHECK(rv == "99");
+  CHECK(layer->Get("smoke", {"", "v1", "pods"}, "even", "nope", [](const storage::Row&) { return true; }).code() ==
+        Status::kNotFound);
+
+  storage::ListQuery q;
+  q.gvr = {"", "v1", "pods"};
+  q.clusters = {"smoke"};
+  CHECK(Names(*layer, q).size() == 30);
+  storage::Requirement app;
+  app.key = "app";
+  app.op = PEDIA_STORAGE_OP_EQUALS;
+  app.values = {"web"};
+  q.labels = {app};
+  CHECK(Names(*layer, q).size() == 9);  // 10 with app=web, one relabelled
+  q.labels[0].op = PEDIA_STORAGE_OP_NOT_EQUALS;
+  CHECK(Names(*layer, q).size() == 21);
+  q.labels.clear();
+  storage::Requirement node;
+  node.path = {"spec", "nodeName"};
+  node.op = PEDIA_STORAGE_OP_EQUALS;
+  node.values = {"node-0"};
+  q.fields = {node};
+  CHECK(Names(*layer, q).size() == 10);
+  q.fields.clear();
+
+  // Pages of 7 by name descending, with remaining counts.
+  q.order_by = {{PEDIA_STORAGE_ORDER_NAME, true}};
+  q.limit = 7;
+  q.with_remaining_count = true;
+  std::vector<std::string> all;
+  storage::ListSummary summary;
+  do {
+    auto page = Names(*layer, q, &summary);
+    all.insert(all.end(), page.begin(), page.end());
+    if (!summary.continue_token.empty()) {
+      CHECK(summary.has_remaining_count);
+      CHECK(summary.remaining_count == 30 - static_cast<int64_t>(all.size()));
+    }
+    q.continue_token = summary.continue_token;
+  } while (!q.continue_token.empty());
+  REQUIRE(all.size() == 30);
+  CHECK(all.front() == "pod-129");
+  CHECK(all.back() == "pod-100");
+  q.continue_token = "28";
+  CHECK(Names(*layer, q) == std::vector<std::string>{"pod-101", "pod-100"});
+
+  std::set<std::string> seen;
+  REQUIRE(layer->ResourceVersions("smoke", [&](const sdk::Gvr&, std::string_view ns, std::string_view name,
+                                               std::string_view) { seen.insert(std::string(ns) + "/" + std::string(name)); })
+              .ok());
+  CHECK(seen.size() == 30);
+
+  REQUIRE(layer->PutCluster("smoke", R"({"kind":"PediaCluster"})").ok());
+  int clusters = 0;
+  REQUIRE(layer->ListClusters([&](std::string_view name, std::string_view) { clusters += name == "smoke"; }).ok());
+  CHECK(clusters == 1);
+  REQUIRE(layer->DeleteCluster("smoke").ok());
+
+  std::vector<storage::Write> deletes = {{storage::Write::kDelete, Pod("even", "pod-100", 0)}};
+  REQUIRE(layer->WriteBatch(PodsOf("smoke"), deletes, &failed).ok());
+  q = {};
+  q.gvr = {"", "v1", "pods"};
+  q.clusters = {"smoke"};
+  CHECK(Names(*layer, q).size() == 29);
+  REQUIRE(layer->CleanCluster("smoke").ok());
+  CHECK(Names(*layer, q).empty());
+}
+
+TEST_CASE("internal layer: a bad object is reported by index", "[mariadb]") {
+  auto layer = OpenInternal("pedia_test_smoke");
+  std::vector<storage::Write> writes = {{storage::Write::kUpsert, Pod("ns", "good", 1)},
+                                        {storage::Write::kUpsert, Pod("ns", std::string(300, 'x'), 2)}};
+  size_t failed = 99;
+  Status s = layer->WriteBatch(PodsOf("bad-index"), writes, &failed);
+  CHECK(s.code() == Status::kInvalidArgument);
+  CHECK(failed == 1);
+}
+
+}  // namespace
+}  // namespace pedia::relational
