@@ -2,6 +2,7 @@
 // tests/run starts (tests/lib/mariadb.sh) and describes in PEDIA_TEST_MYSQL_*.
 #include "storage/internal/relational_layer.h"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -294,6 +295,59 @@ TEST_CASE("a server killed and restarted mid-writes loses no acknowledged write"
   layer.reset();
   MariadbCtl("stop " + dir);
   std::system(("rm -rf " + dir).c_str());
+}
+
+}  // namespace
+}  // namespace pedia::relational
+
+namespace pedia::relational {
+namespace {
+
+TEST_CASE("sample-storage-layer.so loads from $STORAGE_PLUGINS and serves the seed's example config",
+          "[mariadb-plugin]") {
+  std::string dir = Env("PEDIA_SAMPLE_PLUGIN_DIR"), source = Env("PEDIA_SAMPLE_PLUGIN_SOURCE");
+  if (dir.empty() || source.empty()) FAIL("PEDIA_SAMPLE_PLUGIN_DIR/SOURCE are unset: run this test through meson (tests/run)");
+  TestServerConfig("unused");  // fails with instructions when there is no server
+  // The seed's config names user root with password dangerous0; give the test
+  // server such a user and point the config at it through the environment.
+  std::string port = Env("PEDIA_TEST_MYSQL_PORT");
+  std::string sql =
+      "CREATE USER IF NOT EXISTS 'seed'@'127.0.0.1' IDENTIFIED BY 'dangerous0'; "
+      "GRANT ALL ON *.* TO 'seed'@'127.0.0.1'";
+  REQUIRE(std::system(("mariadb --no-defaults -h127.0.0.1 -P" + port + " -uroot -e \"" + sql + "\"").c_str()) == 0);
+  setenv("DB_USER", "seed", 1);
+  setenv("DB_PORT", port.c_str(), 1);
+  setenv("DB_DATABASE", "pedia_test_seed", 1);
+
+  // Loaded as the plugin loader does (dlopen RTLD_NOW|RTLD_LOCAL, one entry
+  // symbol); the loader itself is tested with the plugin applets.
+  void* handle = dlopen((dir + "/sample-storage-layer.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  INFO((handle ? "" : dlerror()));
+  REQUIRE(handle);
+  auto entry = reinterpret_cast<pedia_storage_plugin_entry_fn>(dlsym(handle, PEDIA_STORAGE_ENTRY_SYMBOL));
+  REQUIRE(entry);
+  storage::Registry registry;
+  REQUIRE(storage::RegisterBuiltins(&registry).ok());
+  REQUIRE(registry.Register(entry(storage::HostApi()), dir + "/sample-storage-layer.so").ok());
+  const storage::RegisteredLayer* layer = registry.Find("sample-storage-layer");
+  REQUIRE(layer);
+  CHECK(layer->table->capabilities == RelationalLayer::kCapabilities);
+  auto opened = registry.Open("sample-storage-layer", source + "/example-config.yaml");
+  unsetenv("DB_USER");
+  unsetenv("DB_PORT");
+  unsetenv("DB_DATABASE");
+  INFO(opened.status().ToString());
+  REQUIRE(opened.ok());
+  storage::Storage& s = **opened;
+  REQUIRE(s.CleanCluster("seed").ok());
+  size_t failed = 0;
+  REQUIRE(s.WriteBatch(PodsOf("seed"), {{storage::Write::kUpsert, Pod("default", "nginx", 7, {{"app", "nginx"}})}}, &failed)
+              .ok());
+  storage::ListQuery q;
+  q.gvr = {"", "v1", "pods"};
+  q.clusters = {"seed"};
+  CHECK(Names(s, q) == std::vector<std::string>{"nginx"});
+  REQUIRE(s.CleanCluster("seed").ok());
 }
 
 }  // namespace
