@@ -33,6 +33,18 @@ bool OrderColumnFor(uint32_t field, OrderColumn* out) {
   }
 }
 
+// The query's order, then cluster, namespace and name as tie-breakers (and
+// the default order), as the memory layer does; the row id comes last.
+std::vector<sdk::OrderBy> EffectiveOrder(const sdk::Query& q) {
+  std::vector<sdk::OrderBy> order = q.order_by;
+  for (uint32_t field : {PEDIA_STORAGE_ORDER_CLUSTER, PEDIA_STORAGE_ORDER_NAMESPACE, PEDIA_STORAGE_ORDER_NAME}) {
+    bool present = false;
+    for (const auto& o : q.order_by) present = present || o.field == field;
+    if (!present) order.push_back({field, false});
+  }
+  return order;
+}
+
 // The order signature embedded in tokens, so a token is refused by a query
 // ordered differently: "2a.4d".
 std::string OrderSignature(const sdk::Query& q) {
@@ -259,23 +271,24 @@ void OwnerCondition(const sdk::Query& q, SqlStatement* st) {
 }
 
 // rows after position: (k1 > v1) OR (k1 = v1 AND k2 > v2) ... OR (all equal AND id > last id).
-void KeysetCondition(const sdk::Query& q, const ListPosition& pos, SqlStatement* st) {
+void KeysetCondition(const sdk::Query& query, const ListPosition& pos, SqlStatement* st) {
   std::string expr;
-  size_t n = q.order_by.size();
+  const std::vector<sdk::OrderBy> order = EffectiveOrder(query);
+  size_t n = order.size();
   for (size_t i = 0; i <= n; ++i) {
     if (!expr.empty()) expr += " OR ";
     expr += "(";
     for (size_t j = 0; j < i; ++j) {
       OrderColumn c{};
-      OrderColumnFor(q.order_by[j].field, &c);
+      OrderColumnFor(order[j].field, &c);
       expr += std::string(c.sql) + " = ? AND ";
       if (c.numeric) st->BindInt(std::strtoll(pos.values[j].c_str(), nullptr, 10));
       else st->Bind(pos.values[j]);
     }
     if (i < n) {
       OrderColumn c{};
-      OrderColumnFor(q.order_by[i].field, &c);
-      expr += std::string(c.sql) + (q.order_by[i].descending ? " < ?" : " > ?");
+      OrderColumnFor(order[i].field, &c);
+      expr += std::string(c.sql) + (order[i].descending ? " < ?" : " > ?");
       if (c.numeric) st->BindInt(std::strtoll(pos.values[i].c_str(), nullptr, 10));
       else st->Bind(pos.values[i]);
     } else {
@@ -339,11 +352,12 @@ Status ParseContinueToken(const sdk::Query& query, ListPosition* out) {
     if (sep == std::string::npos) break;
     start = sep + 1;
   }
-  if (parts.size() != query.order_by.size() + 2 || parts[0] != OrderSignature(query)) return bad;
+  const std::vector<sdk::OrderBy> order = EffectiveOrder(query);
+  if (parts.size() != order.size() + 2 || parts[0] != OrderSignature(query)) return bad;
   if (!ParseInt(parts.back(), &out->id)) return bad;
-  for (size_t i = 0; i < query.order_by.size(); ++i) {
+  for (size_t i = 0; i < order.size(); ++i) {
     OrderColumn c{};
-    if (!OrderColumnFor(query.order_by[i].field, &c)) return bad;
+    if (!OrderColumnFor(order[i].field, &c)) return bad;
     int64_t ignored = 0;
     if (c.numeric && !ParseInt(parts[i + 1], &ignored)) return bad;
     out->values.push_back(parts[i + 1]);
@@ -353,7 +367,7 @@ Status ParseContinueToken(const sdk::Query& query, ListPosition* out) {
 
 std::string MakeContinueToken(const sdk::Query& query, const ResultRow& row) {
   std::string raw = OrderSignature(query);
-  for (const auto& o : query.order_by) {
+  for (const auto& o : EffectiveOrder(query)) {
     OrderColumn c{};
     OrderColumnFor(o.field, &c);
     raw += '\x1f';
@@ -418,7 +432,7 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
   if (!position.is_offset && position.id > 0) KeysetCondition(q, position, &st);
   if (!count_only) {
     st.sql += " ORDER BY ";
-    for (const auto& o : q.order_by) {
+    for (const auto& o : EffectiveOrder(q)) {
       OrderColumn c{};
       OrderColumnFor(o.field, &c);
       st.sql += std::string(c.sql) + (o.descending ? " DESC, " : ", ");

@@ -125,12 +125,14 @@ TEST_CASE("continue tokens: integer offsets, keyset tokens bound to their order"
 
   // A keyset position compares the order key, then the id.
   pos = ListPosition{};
-  pos.values = {"1700000000000"};
+  pos.values = {"1700000000000", "c1", "ns", "name"};
   pos.id = 42;
   q.continue_token = "";
   REQUIRE(BuildListQuery(q, pos, 11, false, &st).ok());
-  CHECK(st.sql.find("((r.creation_unix_ms < ?) OR (r.creation_unix_ms = ? AND r.id > ?))") != std::string::npos);
-  CHECK(st.sql.find("ORDER BY r.creation_unix_ms DESC, r.id LIMIT ?") != std::string::npos);
+  CHECK(st.sql.find("((r.creation_unix_ms < ?) OR (r.creation_unix_ms = ? AND r.cluster > ?) OR ") != std::string::npos);
+  CHECK(st.sql.find("OR (r.creation_unix_ms = ? AND r.cluster = ? AND r.namespace = ? AND r.name = ? AND r.id > ?))") !=
+        std::string::npos);
+  CHECK(st.sql.find("ORDER BY r.creation_unix_ms DESC, r.cluster, r.namespace, r.name, r.id LIMIT ?") != std::string::npos);
 
   sdk::Query unknown = PodQuery();
   unknown.order_by = {{99, false}};
