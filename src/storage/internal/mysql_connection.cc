@@ -4,6 +4,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -225,6 +226,28 @@ Status Connection::Execute(std::string_view sql, const std::vector<SqlValue>& pa
   Status s = Run(sql, params, &stmt);
   if (s.ok()) {
     if (affected_rows) *affected_rows = mysql_stmt_affected_rows(stmt);
+    mysql_stmt_free_result(stmt);
+  }
+  Observe(sql, start, s);
+  return s;
+}
+
+Status Connection::ExecuteInsert(std::string_view sql, const std::vector<SqlValue>& params, InsertResult* result) {
+  auto start = std::chrono::steady_clock::now();
+  MYSQL_STMT* stmt = nullptr;
+  Status s = Run(sql, params, &stmt);
+  if (s.ok()) {
+    *result = InsertResult{};
+    result->affected_rows = mysql_stmt_affected_rows(stmt);
+    result->first_insert_id = mysql_stmt_insert_id(stmt);
+    // "Records: 500  Duplicates: 0  Warnings: 0" for multi-row inserts.
+    if (const char* info = mysql_info(mysql_)) {
+      long long records = -1, duplicates = -1, warnings = -1;
+      if (std::sscanf(info, "Records: %lld Duplicates: %lld Warnings: %lld", &records, &duplicates, &warnings) >= 2) {
+        result->records = records;
+        result->duplicates = duplicates;
+      }
+    }
     mysql_stmt_free_result(stmt);
   }
   Observe(sql, start, s);

@@ -86,6 +86,14 @@ class Connection {
 
   /// Runs a statement that returns no rows.
   sdk::Status Execute(std::string_view sql, const std::vector<SqlValue>& params, uint64_t* affected_rows = nullptr);
+  /// What a multi-row INSERT ... ON DUPLICATE KEY UPDATE did.
+  struct InsertResult {
+    uint64_t affected_rows = 0;
+    uint64_t first_insert_id = 0;  // the first AUTO_INCREMENT value generated
+    int64_t records = -1;          // rows in the statement, from the server's info; -1 unknown
+    int64_t duplicates = -1;       // rows that hit an existing key; -1 unknown
+  };
+  sdk::Status ExecuteInsert(std::string_view sql, const std::vector<SqlValue>& params, InsertResult* result);
   /// Runs a query; on_row returns false to stop (the rest is discarded).
   sdk::Status Query(std::string_view sql, const std::vector<SqlValue>& params,
                     const std::function<bool(const ResultRow&)>& on_row);

@@ -152,9 +152,15 @@ Status RelationalLayer::OpenWithEnv(std::string_view config, std::string_view co
   if (!s.ok()) return s;
   s = Migrate(*conn);
   if (!s.ok()) return s;
+  bool consecutive_ids = false;
+  s = conn->Query("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment", {}, [&](const ResultRow& row) {
+    consecutive_ids = row.Int(0) <= 1 && row.Int(1) == 1;
+    return true;
+  });
+  if (!s.ok()) return s;
   sdk::Log(PEDIA_STORAGE_LOG_INFO, 0, "relational storage ready at " + cfg.Describe());
   SqlObserver observer = MakeObserver(cfg);
-  out->reset(new RelationalLayer(std::make_unique<ConnectionPool>(std::move(cfg), std::move(observer))));
+  out->reset(new RelationalLayer(std::make_unique<ConnectionPool>(std::move(cfg), std::move(observer)), consecutive_ids));
   return Status::Ok();
 }
 
@@ -203,23 +209,36 @@ Status RelationalLayer::UpsertRun(Connection& conn, const sdk::Resource& r, cons
       any_labels = any_labels || !o.labels.empty();
     }
     st.sql += kUpdate;
-    uint64_t affected = 0;
-    Status s = conn.Execute(st.sql, st.params, &affected);
+    Connection::InsertResult inserted;
+    Status s = conn.ExecuteInsert(st.sql, st.params, &inserted);
     if (!s.ok()) return s;
-    // affected counts 1 per inserted row: every row new means no stale labels.
-    const bool all_new = affected == chunk_end - chunk_begin;
+    const int64_t rows_in_chunk = static_cast<int64_t>(chunk_end - chunk_begin);
+    // Every row new (no duplicate key): no stale labels, and the ids are
+    // consecutive from the first one when the server allocates them so.
+    // (A one-row statement has no info; there affected 1 means inserted,
+    // 2 updated and 0 unchanged.)
+    const bool all_new = (inserted.records == rows_in_chunk && inserted.duplicates == 0 &&
+                          inserted.affected_rows == static_cast<uint64_t>(rows_in_chunk)) ||
+                         (rows_in_chunk == 1 && inserted.records < 0 && inserted.affected_rows == 1);
     if (any_labels || !all_new) {
-      // Learn the ids of this chunk's rows, drop their old labels, write the new.
-      SqlStatement ids;
-      ids.sql = "SELECT id, namespace, name FROM resources";
-      AppendResourceKey(&ids, "", r);
-      AppendKeyTuples(&ids, "", writes, chunk_begin, chunk_end);
       std::map<std::pair<std::string, std::string>, int64_t> id_of;
-      s = conn.Query(ids.sql, ids.params, [&](const ResultRow& row) {
-        id_of[{std::string(row.Text(1)), std::string(row.Text(2))}] = row.Int(0);
-        return true;
-      });
-      if (!s.ok()) return s;
+      if (all_new && consecutive_ids_ && inserted.first_insert_id > 0) {
+        for (size_t i = chunk_begin; i < chunk_end; ++i) {
+          id_of[{std::string(writes[i].object.namespace_name), std::string(writes[i].object.name)}] =
+              static_cast<int64_t>(inserted.first_insert_id + (i - chunk_begin));
+        }
+      } else {
+        // Learn the ids of this chunk's rows, drop their old labels, write the new.
+        SqlStatement ids;
+        ids.sql = "SELECT id, namespace, name FROM resources";
+        AppendResourceKey(&ids, "", r);
+        AppendKeyTuples(&ids, "", writes, chunk_begin, chunk_end);
+        s = conn.Query(ids.sql, ids.params, [&](const ResultRow& row) {
+          id_of[{std::string(row.Text(1)), std::string(row.Text(2))}] = row.Int(0);
+          return true;
+        });
+        if (!s.ok()) return s;
+      }
       if (!all_new && !id_of.empty()) {
         SqlStatement del;
         del.sql = "DELETE FROM resource_labels WHERE resource_id IN (" + Placeholders(id_of.size()) + ")";

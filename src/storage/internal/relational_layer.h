@@ -63,7 +63,8 @@ class RelationalLayer : public sdk::StorageLayer {
   sdk::Status ListClusters(const sdk::ClusterSink& sink) override;
 
  private:
-  explicit RelationalLayer(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+  RelationalLayer(std::unique_ptr<ConnectionPool> pool, bool consecutive_ids)
+      : pool_(std::move(pool)), consecutive_ids_(consecutive_ids) {}
 
   sdk::Status UpsertRun(Connection& conn, const sdk::Resource& resource, const std::vector<sdk::Write>& writes,
                         size_t begin, size_t end);
@@ -71,6 +72,10 @@ class RelationalLayer : public sdk::StorageLayer {
                         size_t begin, size_t end);
 
   std::unique_ptr<ConnectionPool> pool_;
+  // The server hands a multi-row INSERT consecutive AUTO_INCREMENT ids
+  // (innodb_autoinc_lock_mode 0 or 1, auto_increment_increment 1), so the ids
+  // of an all-new chunk need no query.
+  bool consecutive_ids_;
 };
 
 }  // namespace pedia::relational

@@ -41,8 +41,8 @@ const std::vector<std::string> kVersion1 = {
     " label_key VARCHAR(317) NOT NULL,"
     " label_value VARCHAR(63) NOT NULL,"
     " resource_id BIGINT UNSIGNED NOT NULL,"
-    " PRIMARY KEY (label_key, label_value, resource_id),"
-    " KEY idx_resource_key (resource_id, label_key)"
+    " PRIMARY KEY (resource_id, label_key),"
+    " KEY idx_key_value (label_key, label_value)"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     "CREATE TABLE IF NOT EXISTS cluster_status ("
     " name VARCHAR(253) NOT NULL,"
