@@ -57,8 +57,8 @@ Status CheckObject(const sdk::Write& w) {
   if (s.ok()) s = CheckField("owner uid", o.owner_uid, 64, true, false);
   if (s.ok()) s = CheckField("metadata.resourceVersion", o.resource_version, 64, true, false);
   for (const auto& [key, value] : o.labels) {
-    if (s.ok()) s = CheckField("label key", key, 317, false, true);
-    if (s.ok()) s = CheckField("label value", value, 63, false, false);
+    if (s.ok()) s = CheckField("label key", key, 317, true, true);
+    if (s.ok()) s = CheckField("label value", value, 63, true, false);
   }
   if (s.ok() && (o.object.empty() || o.object.front() != '{')) {
     s = Status::Error(kInvalid, "object is not a JSON object");
@@ -257,7 +257,7 @@ Status RelationalLayer::UpsertRun(Connection& conn, const sdk::Resource& r, cons
       size_t rows = 0;
       auto flush = [&]() -> Status {
         if (rows == 0) return Status::Ok();
-        ins.sql += " ON DUPLICATE KEY UPDATE resource_id = resource_id";
+        ins.sql += " ON DUPLICATE KEY UPDATE label_value = VALUES(label_value)";
         Status fs = conn.Execute(ins.sql, ins.params);
         ins = SqlStatement();
         rows = 0;
@@ -265,11 +265,12 @@ Status RelationalLayer::UpsertRun(Connection& conn, const sdk::Resource& r, cons
       };
       for (const auto& [id, o] : latest) {
         for (const auto& [key, value] : o->labels) {
-          ins.sql += rows == 0 ? "INSERT INTO resource_labels (label_key, label_value, resource_id) VALUES (?, ?, ?)"
-                               : ", (?, ?, ?)";
-          ins.Bind(key);
-          ins.Bind(value);
+          ins.sql += rows == 0 ? "INSERT INTO resource_labels (resource_id, label_key, label_value, `group`, version, "
+                                 "resource, cluster, namespace, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                               : ", (?, ?, ?, ?, ?, ?, ?, ?, ?)";
           ins.BindInt(id);
+          for (auto v : {key, value, r.gvr.group, r.gvr.version, r.gvr.resource, r.cluster, o->namespace_name, o->name})
+            ins.Bind(v);
           if (++rows == kLabelRowsPerStatement) {
             s = flush();
             if (!s.ok()) return s;

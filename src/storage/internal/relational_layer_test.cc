@@ -130,6 +130,26 @@ TEST_CASE("internal layer: write, get, list with selectors, paging and cleanup",
   app.values = {"web"};
   q.labels = {app};
   CHECK(Names(*layer, q).size() == 9);  // 10 with app=web, one relabelled
+  {  // pages of 2 through the labels index, with a second label filter
+    storage::Requirement tier;
+    tier.key = "tier";
+    tier.op = PEDIA_STORAGE_OP_NOT_IN;
+    tier.values = {"0"};
+    storage::ListQuery paged = q;
+    paged.labels.push_back(tier);
+    std::vector<std::string> all = Names(*layer, paged), pages;
+    CHECK(all.size() == 8);  // app=web: i = 3, 6, ..., 27; tier notin (0) drops 15
+    paged.limit = 2;
+    paged.with_remaining_count = true;
+    storage::ListSummary summary;
+    do {
+      auto page = Names(*layer, paged, &summary);
+      pages.insert(pages.end(), page.begin(), page.end());
+      if (!summary.continue_token.empty()) CHECK(summary.remaining_count == 8 - static_cast<int64_t>(pages.size()));
+      paged.continue_token = summary.continue_token;
+    } while (!paged.continue_token.empty());
+    CHECK(pages == all);
+  }
   q.labels[0].op = PEDIA_STORAGE_OP_NOT_EQUALS;
   CHECK(Names(*layer, q).size() == 21);
   q.labels.clear();

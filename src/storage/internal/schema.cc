@@ -37,12 +37,21 @@ const std::vector<std::string> kVersion1 = {
     " KEY idx_cluster_owner_uid (cluster, owner_uid),"
     " KEY idx_cluster_uid (cluster, uid)"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+    // Label keys and values are ASCII by Kubernetes' validation.  The copies
+    // of the GVR, cluster, namespace and name let idx_label_order return a
+    // label's objects already in the default page order.
     "CREATE TABLE IF NOT EXISTS resource_labels ("
-    " label_key VARCHAR(317) NOT NULL,"
-    " label_value VARCHAR(63) NOT NULL,"
     " resource_id BIGINT UNSIGNED NOT NULL,"
+    " label_key VARCHAR(317) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " label_value VARCHAR(63) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " `group` VARCHAR(253) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " version VARCHAR(63) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " resource VARCHAR(63) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " cluster VARCHAR(253) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " namespace VARCHAR(63) NOT NULL,"
+    " name VARCHAR(253) NOT NULL,"
     " PRIMARY KEY (resource_id, label_key),"
-    " KEY idx_key_value (label_key, label_value)"
+    " KEY idx_label_order (label_key, label_value, `group`, resource, version, cluster, namespace, name, resource_id)"
     ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
     "CREATE TABLE IF NOT EXISTS cluster_status ("
     " name VARCHAR(253) NOT NULL,"

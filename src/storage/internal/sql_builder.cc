@@ -17,18 +17,18 @@ const char* kSelectColumns =
 
 // The order-by whitelist: field -> (column, the ListColumn holding its value, numeric).
 struct OrderColumn {
-  const char* sql;
+  const char* sql;  // the column, without a table alias
   ListColumn column;
   bool numeric;
 };
 
 bool OrderColumnFor(uint32_t field, OrderColumn* out) {
   switch (field) {
-    case PEDIA_STORAGE_ORDER_CLUSTER: *out = {"r.cluster", kColCluster, false}; return true;
-    case PEDIA_STORAGE_ORDER_NAMESPACE: *out = {"r.namespace", kColNamespace, false}; return true;
-    case PEDIA_STORAGE_ORDER_NAME: *out = {"r.name", kColName, false}; return true;
-    case PEDIA_STORAGE_ORDER_CREATED_AT: *out = {"r.creation_unix_ms", kColCreation, true}; return true;
-    case PEDIA_STORAGE_ORDER_RESOURCE_VERSION: *out = {"r.rv_num", kColRvNum, true}; return true;
+    case PEDIA_STORAGE_ORDER_CLUSTER: *out = {"cluster", kColCluster, false}; return true;
+    case PEDIA_STORAGE_ORDER_NAMESPACE: *out = {"namespace", kColNamespace, false}; return true;
+    case PEDIA_STORAGE_ORDER_NAME: *out = {"name", kColName, false}; return true;
+    case PEDIA_STORAGE_ORDER_CREATED_AT: *out = {"creation_unix_ms", kColCreation, true}; return true;
+    case PEDIA_STORAGE_ORDER_RESOURCE_VERSION: *out = {"rv_num", kColRvNum, true}; return true;
     default: return false;
   }
 }
@@ -271,7 +271,9 @@ void OwnerCondition(const sdk::Query& q, SqlStatement* st) {
 }
 
 // rows after position: (k1 > v1) OR (k1 = v1 AND k2 > v2) ... OR (all equal AND id > last id).
-void KeysetCondition(const sdk::Query& query, const ListPosition& pos, SqlStatement* st) {
+// alias is the table whose columns are compared ("r." or "d."), id_column the row id.
+void KeysetCondition(const sdk::Query& query, const ListPosition& pos, const std::string& alias,
+                     const std::string& id_column, SqlStatement* st) {
   std::string expr;
   const std::vector<sdk::OrderBy> order = EffectiveOrder(query);
   size_t n = order.size();
@@ -281,18 +283,18 @@ void KeysetCondition(const sdk::Query& query, const ListPosition& pos, SqlStatem
     for (size_t j = 0; j < i; ++j) {
       OrderColumn c{};
       OrderColumnFor(order[j].field, &c);
-      expr += std::string(c.sql) + " = ? AND ";
+      expr += alias + c.sql + " = ? AND ";
       if (c.numeric) st->BindInt(std::strtoll(pos.values[j].c_str(), nullptr, 10));
       else st->Bind(pos.values[j]);
     }
     if (i < n) {
       OrderColumn c{};
       OrderColumnFor(order[i].field, &c);
-      expr += std::string(c.sql) + (order[i].descending ? " < ?" : " > ?");
+      expr += alias + c.sql + (order[i].descending ? " < ?" : " > ?");
       if (c.numeric) st->BindInt(std::strtoll(pos.values[i].c_str(), nullptr, 10));
       else st->Bind(pos.values[i]);
     } else {
-      expr += "r.id > ?";
+      expr += id_column + " > ?";
       st->BindInt(pos.id);
     }
     expr += ")";
@@ -388,15 +390,34 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
                                          "\nHINT: order by cluster, namespace, name, created_at or resource_version");
     }
   }
+  // The driving label: with the default order, a full GVR and a label
+  // equality, rows are read from the labels index in page order
+  // (idx_label_order: key, value, GVR, cluster, namespace, name, id), so a
+  // page costs O(limit) however many objects match (bench/README.md).
+  const sdk::Requirement* driver = nullptr;
+  if (q.order_by.empty() && !q.gvr.resource.empty() && !q.gvr.version.empty()) {
+    for (const auto& r : q.labels) {
+      if ((r.op == PEDIA_STORAGE_OP_EQUALS || r.op == PEDIA_STORAGE_OP_IN) && r.values.size() == 1) {
+        driver = &r;
+        break;
+      }
+    }
+  }
+  const std::string from = driver ? " FROM resource_labels d STRAIGHT_JOIN resources r ON r.id = d.resource_id"
+                                  : " FROM resources r";
   if (count_only) {
-    st.sql = "SELECT COUNT(*) FROM resources r WHERE 1 = 1";
+    st.sql = "SELECT COUNT(*)" + from + " WHERE 1 = 1";
   } else {
     st.sql = std::string("SELECT ") + kSelectColumns +
              ((q.flags & PEDIA_STORAGE_QUERY_ONLY_METADATA) ? "JSON_EXTRACT(r.object, '$.metadata')" : "r.object") +
-             " FROM resources r WHERE 1 = 1";
+             from + " WHERE 1 = 1";
   }
-  // An empty resource means every resource; an empty version every version.
-  if (!q.gvr.resource.empty()) {
+  if (driver) {
+    st.sql += " AND d.label_key = ? AND d.label_value = ? AND d.`group` = ? AND d.resource = ? AND d.version = ?";
+    for (auto v : {driver->key, driver->values[0], q.gvr.group, q.gvr.resource, q.gvr.version}) st.Bind(v);
+    if (!q.clusters.empty()) AppendIn(&st, "d.cluster", q.clusters);
+  } else if (!q.gvr.resource.empty()) {
+    // An empty resource means every resource; an empty version every version.
     st.sql += " AND r.`group` = ? AND r.resource = ?";
     st.Bind(q.gvr.group);
     st.Bind(q.gvr.resource);
@@ -405,7 +426,7 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
       st.Bind(q.gvr.version);
     }
   }
-  if (!q.clusters.empty()) AppendIn(&st, "r.cluster", q.clusters);
+  if (!q.clusters.empty() && !driver) AppendIn(&st, "r.cluster", q.clusters);
   if (!q.namespaces.empty()) AppendIn(&st, "r.namespace", q.namespaces);
   if (!q.names.empty()) AppendIn(&st, "r.name", q.names);
   for (auto fuzzy : q.fuzzy_names) {
@@ -421,6 +442,7 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
     st.BindInt(q.before_unix_ms);
   }
   for (const auto& r : q.labels) {
+    if (&r == driver) continue;
     Status s = LabelCondition(r, &st);
     if (!s.ok()) return s;
   }
@@ -429,15 +451,17 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
     if (!s.ok()) return s;
   }
   OwnerCondition(q, &st);
-  if (!position.is_offset && position.id > 0) KeysetCondition(q, position, &st);
+  const std::string alias = driver ? "d." : "r.";
+  const std::string id_column = driver ? "d.resource_id" : "r.id";
+  if (!position.is_offset && position.id > 0) KeysetCondition(q, position, alias, id_column, &st);
   if (!count_only) {
     st.sql += " ORDER BY ";
     for (const auto& o : EffectiveOrder(q)) {
       OrderColumn c{};
       OrderColumnFor(o.field, &c);
-      st.sql += std::string(c.sql) + (o.descending ? " DESC, " : ", ");
+      st.sql += alias + c.sql + (o.descending ? " DESC, " : ", ");
     }
-    st.sql += "r.id";
+    st.sql += id_column;
     if (fetch_limit > 0) {
       st.sql += " LIMIT ?";
       st.BindInt(fetch_limit);

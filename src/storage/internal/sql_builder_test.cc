@@ -66,6 +66,13 @@ TEST_CASE("label selectors use the labels table, not a JSON scan", "[mariadb]") 
   eq.values = {"web"};
   q.labels = {eq};
   SqlStatement st;
+  // Default order: the equality drives the query from the labels index, in page order.
+  REQUIRE(BuildListQuery(q, {}, 501, false, &st).ok());
+  CHECK(st.sql.find("FROM resource_labels d STRAIGHT_JOIN resources r ON r.id = d.resource_id WHERE 1 = 1 AND "
+                    "d.label_key = ? AND d.label_value = ?") != std::string::npos);
+  CHECK(st.sql.find("ORDER BY d.cluster, d.namespace, d.name, d.resource_id LIMIT ?") != std::string::npos);
+  // Another order: a semi-join on the same index.
+  q.order_by = {{PEDIA_STORAGE_ORDER_CREATED_AT, false}};
   REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
   CHECK(st.sql.find("r.id IN (SELECT l.resource_id FROM resource_labels l WHERE l.label_key = ? AND l.label_value IN (?))") !=
         std::string::npos);
