@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "catch.h"
+#include "storage/conformance.h"
 #include "storage/registry.h"
 #include "storage/storage.h"
 
@@ -368,6 +369,43 @@ TEST_CASE("sample-storage-layer.so loads from $STORAGE_PLUGINS and serves the se
   q.clusters = {"seed"};
   CHECK(Names(s, q) == std::vector<std::string>{"nginx"});
   REQUIRE(s.CleanCluster("seed").ok());
+}
+
+}  // namespace
+}  // namespace pedia::relational
+
+namespace pedia::relational {
+namespace {
+
+TEST_CASE("the internal layer passes every conformance check it has the capabilities for", "[mariadb]") {
+  auto layer = OpenInternal("pedia_test_conformance");
+  for (const storage::ConformanceCheck& check : storage::ConformanceChecks()) {
+    DYNAMIC_SECTION(check.name) {
+      if (!layer->Has(check.required_capabilities)) {
+        // Only watch is missing, by design (clusterpedia-spec §2.3).
+        CHECK((check.required_capabilities & PEDIA_STORAGE_CAP_WATCH) != 0);
+      } else {
+        Status status = check.run(*layer);
+        INFO(status.ToString());
+        CHECK(status.ok());
+      }
+    }
+  }
+}
+
+TEST_CASE("the conformance checks run in sequence on the internal layer", "[mariadb]") {
+  auto layer = OpenInternal("pedia_test_conformance");
+  int failed = 0, ran = 0;
+  storage::RunConformance(*layer, [&](const storage::ConformanceResult& r) {
+    if (r.skipped) return;
+    ++ran;
+    if (!r.status.ok()) {
+      ++failed;
+      UNSCOPED_INFO(r.name << ": " << r.status.ToString());
+    }
+  });
+  CHECK(ran >= 30);
+  CHECK(failed == 0);
 }
 
 }  // namespace
