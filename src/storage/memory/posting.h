@@ -1,5 +1,5 @@
 // Posting: the slots of the objects that have one index value (a label
-// key=value, a label key, a namespace, a cluster or an owner uid).
+// key=value, a namespace, a cluster or an owner uid).
 //
 // Removal is lazy: removing an object only counts the posting as dirty, and
 // readers verify every candidate against the record anyway.  A dirty posting
