@@ -29,6 +29,7 @@
 #include "cmd/common_flags.h"
 #include "cmd/plugin_commands.h"
 #include "storage/conformance.h"
+#include "storage/elf_manifest.h"
 #include "storage/plugin_loader.h"
 #include "storage/registry.h"
 
@@ -153,7 +154,7 @@ int RunChecks(const PluginValidateOptions& o, Reporter* reporter) {
 // The parent's view of the child's progress.
 struct Progress {
   std::string running;  // the check that has begun and not ended
-  int passed = 0, failed = 0, skipped = 0;
+  int passed = 0, failed = 0, skipped = 0, warnings = 0;
 };
 
 void PrintResult(const std::string& verdict, const std::string& check, const std::string& message) {
@@ -206,6 +207,24 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
     return kExitUsage;
   }
   std::printf("validating plugin \"%s\"\n", o.file.c_str());
+  Progress progress;
+  // Extra exports are not fatal, but a plugin exporting its static
+  // libstdc++ corrupts others loaded later (toolchain-notes §2.4).
+  if (Result<storage::PluginFileInfo> info = storage::ReadPluginFile(o.file); info.ok()) {
+    std::vector<std::string> extra;
+    for (const std::string& symbol : info->exported_symbols)
+      if (symbol != PEDIA_STORAGE_ENTRY_SYMBOL) extra.push_back(symbol);
+    if (!extra.empty()) {
+      ++progress.warnings;
+      std::string list;
+      for (size_t i = 0; i < extra.size() && i < 10; ++i) list += (i ? ", " : "") + extra[i];
+      if (extra.size() > 10) list += " and " + std::to_string(extra.size() - 10) + " more";
+      PrintResult("warning", "exports only " PEDIA_STORAGE_ENTRY_SYMBOL,
+                  "the plugin also exports " + list +
+                      "\nHINT:  Link with -Wl,--version-script listing only " PEDIA_STORAGE_ENTRY_SYMBOL
+                      " (see tests/plugins/plugin.map).");
+    }
+  }
   std::fflush(stdout);
   std::fflush(stderr);
 
@@ -229,7 +248,6 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
   }
   close(fds[1]);
 
-  Progress progress;
   std::string buffer;
   bool timed_out = false;
   long long deadline = NowMs() + timeout_ms;
@@ -277,7 +295,9 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
                 "the plugin ended the process with exit status " + std::to_string(WEXITSTATUS(wstatus)));
   }
 
-  std::printf("%d passed, %d failed, %d skipped\n", progress.passed, progress.failed, progress.skipped);
+  std::printf("%d passed, %d failed, %d skipped", progress.passed, progress.failed, progress.skipped);
+  if (progress.warnings) std::printf(", %d warning%s", progress.warnings, progress.warnings == 1 ? "" : "s");
+  std::printf("\n");
   if (progress.failed == 0 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return kExitSuccess;
   std::fflush(stdout);
   PrintError(applet, Status::InvalidArgument("plugin \"" + o.file + "\" failed validation"));

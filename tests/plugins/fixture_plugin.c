@@ -44,6 +44,17 @@ __attribute__((used, section(".note.pedia.storage"), aligned(4))) const pedia_st
 extern int pedia_fixture_function_defined_nowhere(void);
 #endif
 
+#ifdef FIXTURE_CONSTRUCTOR_MARKER
+/* Runs at dlopen: creates the file named by $PEDIA_FIXTURE_MARKER, so tests
+ * can tell whether a command loaded the plugin (list and inspect must not). */
+#include <stdlib.h>
+__attribute__((constructor)) static void MarkLoaded(void) {
+  const char* path = getenv("PEDIA_FIXTURE_MARKER");
+  FILE* f = path ? fopen(path, "w") : NULL;
+  if (f) fclose(f);
+}
+#endif
+
 struct pedia_storage_instance {
   int unused;
 };
@@ -168,6 +179,11 @@ __attribute__((unused)) static const pedia_storage_plugin table = {
     NULL,
     NULL,
 };
+
+#ifdef FIXTURE_EXTRA_EXPORT
+/* Linked without the version script: exports a second symbol. */
+PEDIA_STORAGE_EXPORT int pedia_fixture_helper(void) { return 42; }
+#endif
 
 #ifdef FIXTURE_MISSING_ENTRY
 /* Exported under the wrong name, as an author who misspelt it would. */
