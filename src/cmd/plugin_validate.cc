@@ -42,10 +42,14 @@ constexpr char kCloseCheck[] = "close";
 std::string Escape(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else
+      out += c;
   }
   return out;
 }
@@ -72,8 +76,7 @@ bool ParseDurationMs(std::string_view text, long long* ms) {
   for (const Unit& u : {Unit{"ms", 1}, Unit{"s", 1000}, Unit{"m", 60000}, Unit{"h", 3600000}, Unit{"", 1000}}) {
     if (!EndsWith(text, u.suffix)) continue;
     long long n;
-    if (!ParseInt64(text.substr(0, text.size() - std::strlen(u.suffix)), &n) || n <= 0 ||
-        n > 24LL * 3600000 / u.factor)
+    if (!ParseInt64(text.substr(0, text.size() - std::strlen(u.suffix)), &n) || n <= 0 || n > 24LL * 3600000 / u.factor)
       return false;
     *ms = n * u.factor;
     return true;
@@ -184,9 +187,12 @@ void HandleRecord(std::string_view line, Progress* p) {
     p->running = fields[1];
   } else if (fields[0] == "R" && fields.size() >= 4) {
     p->running.clear();
-    if (fields[1] == "ok") ++p->passed;
-    else if (fields[1] == "skipped") ++p->skipped;
-    else ++p->failed;
+    if (fields[1] == "ok")
+      ++p->passed;
+    else if (fields[1] == "skipped")
+      ++p->skipped;
+    else
+      ++p->failed;
     PrintResult(fields[1], fields[2], fields[3]);
   }
 }
@@ -281,8 +287,9 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
   if (timed_out) {
     ++progress.failed;
     PrintResult("FAILED", where,
-                "the check did not finish within " + o.timeout + "; the plugin process was killed\nHINT:  The plugin "
-                "hangs, or needs more time: raise --timeout.");
+                "the check did not finish within " + o.timeout +
+                    "; the plugin process was killed\nHINT:  The plugin "
+                    "hangs, or needs more time: raise --timeout.");
   } else if (WIFSIGNALED(wstatus)) {
     ++progress.failed;
     int sig = WTERMSIG(wstatus);

@@ -7,7 +7,6 @@
  * checks of validate, and makes the conformance suite fail loudly.
  */
 #include <pedia/storage_abi.h>
-
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,13 +29,14 @@
 
 #ifndef FIXTURE_NO_MANIFEST
 /* The manifest, spelled out so that a fixture can declare another ABI. */
-__attribute__((used, section(".note.pedia.storage"), aligned(4))) const pedia_storage_manifest_note
-    pedia_storage_manifest_note_ = {6u,
-                                    (uint32_t)sizeof(pedia_storage_manifest),
-                                    PEDIA_STORAGE_NOTE_TYPE,
-                                    PEDIA_STORAGE_NOTE_OWNER,
-                                    {(uint32_t)sizeof(pedia_storage_manifest), FIXTURE_ABI_MAJOR, FIXTURE_ABI_MINOR,
-                                     0u, 0u, FIXTURE_NAME, FIXTURE_VERSION, FIXTURE_BUILD_INFO}};
+__attribute__((used, section(".note.pedia.storage"), aligned(4)))
+const pedia_storage_manifest_note pedia_storage_manifest_note_ = {
+    6u,
+    (uint32_t)sizeof(pedia_storage_manifest),
+    PEDIA_STORAGE_NOTE_TYPE,
+    PEDIA_STORAGE_NOTE_OWNER,
+    {(uint32_t)sizeof(pedia_storage_manifest), FIXTURE_ABI_MAJOR, FIXTURE_ABI_MINOR, 0u, 0u, FIXTURE_NAME,
+     FIXTURE_VERSION, FIXTURE_BUILD_INFO}};
 #endif
 
 #ifdef FIXTURE_UNDEFINED_SYMBOL
@@ -84,8 +84,7 @@ static uint32_t Open(pedia_storage_bytes config, pedia_storage_bytes path, pedia
   return PEDIA_STORAGE_INTERNAL;
 #elif defined(FIXTURE_UNDEFINED_SYMBOL)
   (void)out;
-  return pedia_fixture_function_defined_nowhere() ? PEDIA_STORAGE_OK
-                                                  : Fail(err, PEDIA_STORAGE_INTERNAL, "unreachable");
+  return pedia_fixture_function_defined_nowhere() ? PEDIA_STORAGE_OK : Fail(err, PEDIA_STORAGE_INTERNAL, "unreachable");
 #else
   (void)err;
   *out = &the_instance;
@@ -142,8 +141,7 @@ static uint32_t DeleteCluster(pedia_storage_instance* i, pedia_storage_bytes n, 
   (void)i, (void)n;
   return UNIMPLEMENTED(err);
 }
-static uint32_t ListClusters(pedia_storage_instance* i, const pedia_storage_cluster_sink* s,
-                             pedia_storage_error* err) {
+static uint32_t ListClusters(pedia_storage_instance* i, const pedia_storage_cluster_sink* s, pedia_storage_error* err) {
   (void)i, (void)s;
   return UNIMPLEMENTED(err);
 }
