@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -255,7 +256,14 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
   close(fds[1]);
 
   std::string buffer;
+  auto consume = [&](const char* data, size_t len) {
+    buffer.append(data, len);
+    for (size_t nl; (nl = buffer.find('\n')) != std::string::npos; buffer.erase(0, nl + 1))
+      HandleRecord(std::string_view(buffer).substr(0, nl), &progress);
+  };
   bool timed_out = false;
+  bool reaped = false;
+  int wstatus = 0;
   long long deadline = NowMs() + timeout_ms;
   while (true) {
     long long wait = deadline - NowMs();
@@ -263,24 +271,31 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
       timed_out = true;
       break;
     }
+    // Wake up now and then to notice a child that exited while something it
+    // forked still holds the pipe open.
     pollfd pfd{fds[0], POLLIN, 0};
-    int ready = poll(&pfd, 1, static_cast<int>(wait));
+    int ready = poll(&pfd, 1, static_cast<int>(std::min(wait, 200LL)));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) continue;  // deadline re-checked above
+    if (ready == 0) {
+      if (waitpid(child, &wstatus, WNOHANG) == child) {
+        reaped = true;
+        fcntl(fds[0], F_SETFL, O_NONBLOCK);  // take what it wrote, then stop
+        char chunk[4096];
+        for (ssize_t n; (n = read(fds[0], chunk, sizeof(chunk))) > 0;) consume(chunk, static_cast<size_t>(n));
+        break;
+      }
+      continue;
+    }
     char chunk[4096];
     ssize_t n = read(fds[0], chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the child closed the pipe: it exited
-    buffer.append(chunk, static_cast<size_t>(n));
-    for (size_t nl; (nl = buffer.find('\n')) != std::string::npos; buffer.erase(0, nl + 1)) {
-      HandleRecord(std::string_view(buffer).substr(0, nl), &progress);
-      deadline = NowMs() + timeout_ms;  // each check gets the full timeout
-    }
+    consume(chunk, static_cast<size_t>(n));
+    deadline = NowMs() + timeout_ms;  // each check gets the full timeout
   }
   close(fds[0]);
   if (timed_out) kill(child, SIGKILL);
-  int wstatus = 0;
-  while (waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+  while (!reaped && waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
   }
 
   std::string where = progress.running.empty() ? "plugin process" : progress.running;

@@ -163,6 +163,13 @@ desc="validate: no warning for a plugin linked with plugin.map"
 v "$fixtures/valid-c.so"
 expect_not "warning"
 
+desc="validate: a helper process forked by the plugin does not keep validate waiting"
+start=$(date +%s)
+v "$fixtures/open-forks.so"
+expect 1 "ok      open with the storage config" "ok      close"
+checks=$((checks + 1))
+if (($(date +%s) - start < 10)); then echo "ok: returned promptly"; else fail "validate waited $(($(date +%s) - start))s"; fi
+
 desc="validate: a bad --timeout"
 run "$pedia" plugin validate --timeout soon "$fixtures/valid-c.so"
 expect 2 "invalid --timeout \"soon\""
