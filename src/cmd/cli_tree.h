@@ -26,8 +26,8 @@ struct CliOption {
 };
 
 struct CliCommand {
-  std::string name;  // "list"; "pedia" for the root
-  std::string path;  // "pedia plugin list"
+  std::string name;         // "list"; "pedia" for the root
+  std::string path;         // "pedia plugin list"
   std::string summary;      // one line
   std::string description;  // the full text
   std::vector<CliOption> options;

@@ -56,10 +56,14 @@ void Flatten(const CliCommand& c, std::vector<const CliCommand*>* out) {
 std::string BashValueKind(const CliOption& o) {
   if (!o.choices.empty()) return "choice " + Join(o.choices);
   switch (o.value) {
-    case CliOption::Value::kFile: return "file";
-    case CliOption::Value::kDirectory: return "dir";
-    case CliOption::Value::kText: return "text";
-    default: return "none";
+    case CliOption::Value::kFile:
+      return "file";
+    case CliOption::Value::kDirectory:
+      return "dir";
+    case CliOption::Value::kText:
+      return "text";
+    default:
+      return "none";
   }
 }
 
@@ -166,9 +170,12 @@ std::string Bash(const CliCommand& root) {
 std::string ZshSpecText(const std::string& text) {
   std::string out;
   for (char c : FirstLine(text)) {
-    if (c == '\'') out += "'\\''";
-    else if (c == '[' || c == ']' || c == ':' || c == '\\') out += std::string("\\") + c;
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else if (c == '[' || c == ']' || c == ':' || c == '\\')
+      out += std::string("\\") + c;
+    else
+      out += c;
   }
   return out;
 }
@@ -186,9 +193,9 @@ std::string ZshOptionSpec(const CliOption& o) {
   for (const std::string& sname : o.short_names) forms.push_back("-" + sname + (value ? "+" : ""));
   for (const std::string& lname : o.long_names) forms.push_back("--" + lname + (value ? "=" : ""));
   std::string spec;
-  std::string tail = "[" + ZshSpecText(o.description) + "]" +
-                     (value ? ":" + ZshSpecText(o.value_name.empty() ? "value" : o.value_name) + ":" + ZshAction(o)
-                            : "");
+  std::string tail =
+      "[" + ZshSpecText(o.description) + "]" +
+      (value ? ":" + ZshSpecText(o.value_name.empty() ? "value" : o.value_name) + ":" + ZshAction(o) : "");
   if (forms.size() == 1) return "'" + forms[0] + tail + "'";
   std::vector<std::string> plain = FlagWords(o);
   return "'(" + Join(plain) + ")'{" + Join(forms, ",") + "}'" + tail + "'";
@@ -235,8 +242,7 @@ std::string Zsh(const CliCommand& root) {
        "  name=${name#pedia-}\n"
        "  name=${name#clusterpedia-}\n"
        "  case $name in\n";
-  for (const CliCommand& sub : root.subcommands)
-    s += "    " + sub.name + ") __" + NodeId(sub.path) + " ;;\n";
+  for (const CliCommand& sub : root.subcommands) s += "    " + sub.name + ") __" + NodeId(sub.path) + " ;;\n";
   s += "    *) __pedia ;;\n"
        "  esac\n"
        "}\n\n"
@@ -294,9 +300,12 @@ void FishCommand(const CliCommand& c, std::vector<std::string> path, std::string
     for (const std::string& lname : o.long_names) line += " -l " + lname;
     if (o.value != CliOption::Value::kNone) {
       line += " -r";
-      if (!o.choices.empty()) line += " -f -a " + FishQuote(Join(o.choices));
-      else if (o.value == CliOption::Value::kFile) line += " -F";
-      else if (o.value == CliOption::Value::kDirectory) line += " -f -a '(__fish_complete_directories)'";
+      if (!o.choices.empty())
+        line += " -f -a " + FishQuote(Join(o.choices));
+      else if (o.value == CliOption::Value::kFile)
+        line += " -F";
+      else if (o.value == CliOption::Value::kDirectory)
+        line += " -f -a '(__fish_complete_directories)'";
     }
     line += " -d " + FishQuote(o.description);
     *s += line + "\n";
@@ -334,7 +343,9 @@ void Define(CLI::App* app, CompletionOptions* o) {
       "Print a shell completion script for pedia and its applet symlinks.\n"
       "bash: source <(pedia completion bash); zsh: source <(pedia completion zsh); fish: pedia completion fish | "
       "source.");
-  app->add_option("shell", o->shell, "the shell: bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  app->add_option("shell", o->shell, "the shell: bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
 }
 
 }  // namespace
