@@ -176,10 +176,58 @@ const char* FieldColumn(const std::vector<std::string_view>& path) {
   return nullptr;
 }
 
+// A path through "[]" selects many values: the requirement holds when any of
+// them matches (NOT_EQUALS/NOT_IN: when none does), as in the memory layer.
+// JSON_TABLE turns the extracted array into rows; its column is compared
+// byte-wise like every other value.
+Status ListFieldCondition(const sdk::Requirement& r, const std::string& path, SqlStatement* st) {
+  const std::string any =
+      "EXISTS (SELECT 1 FROM JSON_TABLE(JSON_EXTRACT(r.object, ?), '$[*]' COLUMNS (v LONGTEXT CHARACTER SET utf8mb4 "
+      "COLLATE utf8mb4_bin PATH '$')) jt WHERE ";
+  switch (r.op) {
+    case PEDIA_STORAGE_OP_EXISTS:
+    case PEDIA_STORAGE_OP_DOES_NOT_EXIST:
+      st->sql += std::string(" AND JSON_EXTRACT(r.object, ?) IS ") + (r.op == PEDIA_STORAGE_OP_EXISTS ? "NOT NULL" : "NULL");
+      st->BindOwned(path);
+      return Status::Ok();
+    case PEDIA_STORAGE_OP_EQUALS:
+    case PEDIA_STORAGE_OP_IN:
+    case PEDIA_STORAGE_OP_NOT_EQUALS:
+    case PEDIA_STORAGE_OP_NOT_IN: {
+      bool negated = r.op == PEDIA_STORAGE_OP_NOT_EQUALS || r.op == PEDIA_STORAGE_OP_NOT_IN;
+      if (r.values.empty()) {
+        st->sql += negated ? "" : " AND 1 = 0";
+        return Status::Ok();
+      }
+      st->sql += std::string(" AND ") + (negated ? "NOT " : "") + any + "jt.v IN (" + Placeholders(r.values.size()) + "))";
+      st->BindOwned(path);
+      for (auto v : r.values) st->Bind(v);
+      return Status::Ok();
+    }
+    case PEDIA_STORAGE_OP_GREATER_THAN:
+    case PEDIA_STORAGE_OP_LESS_THAN: {
+      int64_t bound = 0;
+      if (r.values.size() != 1 || !ParseInt(r.values[0], &bound)) {
+        return Status::Error(kInvalid, "field selector: gt and lt need one integer value");
+      }
+      st->sql += " AND " + any + "jt.v REGEXP '^-?[0-9]{1,18}$' AND CAST(jt.v AS SIGNED) " +
+                 (r.op == PEDIA_STORAGE_OP_GREATER_THAN ? ">" : "<") + " ?)";
+      st->BindOwned(path);
+      st->BindInt(bound);
+      return Status::Ok();
+    }
+    default:
+      return Status::Error(kInvalid, "field selector: unknown operator " + std::to_string(r.op));
+  }
+}
+
 Status FieldCondition(const sdk::Requirement& r, SqlStatement* st) {
   std::string path;
   Status s = JsonPath(r.path, &path);
   if (!s.ok()) return s;
+  for (auto seg : r.path) {
+    if (seg == "[]") return ListFieldCondition(r, path, st);
+  }
   const char* column = FieldColumn(r.path);
   // Exists/does-not-exist of a column field is trivially true/false.
   std::string value_expr = column ? column : "JSON_UNQUOTE(JSON_EXTRACT(r.object, ?))";
@@ -315,8 +363,18 @@ Status JsonPath(const std::vector<std::string_view>& segments, std::string* out)
   std::string path = "$";
   for (auto seg : segments) {
     if (!seg.empty() && seg.front() == '[') {
-      return Status::Error(kInvalid, "storage layer does not support list fields\nDETAIL: field path segment \"" +
-                                         std::string(seg) + "\"\nHINT: select on a scalar field, or use the memory layer");
+      // "[]" is any element, "[N]" element N.
+      bool index = seg.size() > 2 && seg.back() == ']' && seg.size() <= 12;
+      for (size_t i = 1; index && i + 1 < seg.size(); ++i) index = std::isdigit(static_cast<unsigned char>(seg[i]));
+      if (seg == "[]") {
+        path += "[*]";
+      } else if (index) {
+        path += seg;
+      } else {
+        return Status::Error(kInvalid, "field selector: bad list segment \"" + std::string(seg) +
+                                           "\"\nHINT: use [] for any element or [N] for element N");
+      }
+      continue;
     }
     path += ".\"";
     for (char c : seg) {
@@ -340,8 +398,12 @@ Status ParseContinueToken(const sdk::Query& query, ListPosition* out) {
     out->offset = offset;
     return Status::Ok();
   }
-  const Status bad = Status::Error(kInvalid, "invalid continue token\nHINT: pass the token of the previous page unchanged, "
-                                             "with the same query, or an integer offset");
+  std::string shown(token.substr(0, 100));
+  for (char& c : shown)
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  const Status bad = Status::Error(kInvalid, "invalid continue token \"" + shown +
+                                                 "\"\nHINT: pass the token of the previous page unchanged, with the same "
+                                                 "query, or an integer offset");
   if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix) return bad;
   std::string decoded;
   if (!UnBase64Url(token.substr(kTokenPrefix.size()), &decoded)) return bad;

@@ -79,23 +79,27 @@ TEST_CASE("label selectors use the labels table, not a JSON scan", "[mariadb]") 
   CHECK(st.sql.find("JSON_EXTRACT(r.object, ?)") == std::string::npos);
 }
 
-TEST_CASE("field selectors on list elements are refused", "[mariadb]") {
+TEST_CASE("field selectors through list elements use JSON_TABLE over the bound path", "[mariadb]") {
   sdk::Query q = PodQuery();
   sdk::Requirement f;
   f.path = {"spec", "containers", "[]", "name"};
-  f.op = PEDIA_STORAGE_OP_EQUALS;
-  f.values = {"nginx"};
+  f.op = PEDIA_STORAGE_OP_NOT_IN;
+  f.values = {"nginx", "istio"};
   q.fields = {f};
   SqlStatement st;
-  sdk::Status s = BuildListQuery(q, {}, 0, false, &st);
-  CHECK(s.code == PEDIA_STORAGE_INVALID_ARGUMENT);
-  CHECK(s.message.find("storage layer does not support list fields") == 0);
+  REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
+  CHECK(st.sql.find("AND NOT EXISTS (SELECT 1 FROM JSON_TABLE(JSON_EXTRACT(r.object, ?), '$[*]'") != std::string::npos);
+  CHECK(st.params[3].text == "$.\"spec\".\"containers\"[*].\"name\"");
+  q.fields[0].path = {"spec", "containers", "[x]", "name"};
+  CHECK(BuildListQuery(q, {}, 0, false, &st).code == PEDIA_STORAGE_INVALID_ARGUMENT);
 }
 
 TEST_CASE("json paths quote every segment", "[mariadb]") {
   std::string path;
   REQUIRE(JsonPath({"metadata", "annotations", "a.b/c\"d"}, &path).ok());
   CHECK(path == "$.\"metadata\".\"annotations\".\"a.b/c\\\"d\"");
+  REQUIRE(JsonPath({"spec", "containers", "[12]", "name"}, &path).ok());
+  CHECK(path == "$.\"spec\".\"containers\"[12].\"name\"");
 }
 
 TEST_CASE("owner seniority nests one subquery per generation", "[mariadb]") {
