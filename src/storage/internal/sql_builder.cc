@@ -24,12 +24,23 @@ struct OrderColumn {
 
 bool OrderColumnFor(uint32_t field, OrderColumn* out) {
   switch (field) {
-    case PEDIA_STORAGE_ORDER_CLUSTER: *out = {"cluster", kColCluster, false}; return true;
-    case PEDIA_STORAGE_ORDER_NAMESPACE: *out = {"namespace", kColNamespace, false}; return true;
-    case PEDIA_STORAGE_ORDER_NAME: *out = {"name", kColName, false}; return true;
-    case PEDIA_STORAGE_ORDER_CREATED_AT: *out = {"creation_unix_ms", kColCreation, true}; return true;
-    case PEDIA_STORAGE_ORDER_RESOURCE_VERSION: *out = {"rv_num", kColRvNum, true}; return true;
-    default: return false;
+    case PEDIA_STORAGE_ORDER_CLUSTER:
+      *out = {"cluster", kColCluster, false};
+      return true;
+    case PEDIA_STORAGE_ORDER_NAMESPACE:
+      *out = {"namespace", kColNamespace, false};
+      return true;
+    case PEDIA_STORAGE_ORDER_NAME:
+      *out = {"name", kColName, false};
+      return true;
+    case PEDIA_STORAGE_ORDER_CREATED_AT:
+      *out = {"creation_unix_ms", kColCreation, true};
+      return true;
+    case PEDIA_STORAGE_ORDER_RESOURCE_VERSION:
+      *out = {"rv_num", kColRvNum, true};
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -156,14 +167,16 @@ Status LabelCondition(const sdk::Requirement& r, SqlStatement* st) {
       if (r.values.size() != 1 || !ParseInt(r.values[0], &bound)) {
         return Status::Error(kInvalid, "label selector " + std::string(r.key) + ": gt and lt need one integer value");
       }
-      st->sql += " AND r.id IN (" + sub + " AND l.label_value REGEXP '^-?[0-9]{1,18}$' AND CAST(l.label_value AS SIGNED) " +
+      st->sql += " AND r.id IN (" + sub +
+                 " AND l.label_value REGEXP '^-?[0-9]{1,18}$' AND CAST(l.label_value AS SIGNED) " +
                  (r.op == PEDIA_STORAGE_OP_GREATER_THAN ? ">" : "<") + " ?)";
       st->Bind(r.key);
       st->BindInt(bound);
       return Status::Ok();
     }
     default:
-      return Status::Error(kInvalid, "label selector " + std::string(r.key) + ": unknown operator " + std::to_string(r.op));
+      return Status::Error(kInvalid,
+                           "label selector " + std::string(r.key) + ": unknown operator " + std::to_string(r.op));
   }
 }
 
@@ -187,7 +200,8 @@ Status ListFieldCondition(const sdk::Requirement& r, const std::string& path, Sq
   switch (r.op) {
     case PEDIA_STORAGE_OP_EXISTS:
     case PEDIA_STORAGE_OP_DOES_NOT_EXIST:
-      st->sql += std::string(" AND JSON_EXTRACT(r.object, ?) IS ") + (r.op == PEDIA_STORAGE_OP_EXISTS ? "NOT NULL" : "NULL");
+      st->sql +=
+          std::string(" AND JSON_EXTRACT(r.object, ?) IS ") + (r.op == PEDIA_STORAGE_OP_EXISTS ? "NOT NULL" : "NULL");
       st->BindOwned(path);
       return Status::Ok();
     case PEDIA_STORAGE_OP_EQUALS:
@@ -199,7 +213,8 @@ Status ListFieldCondition(const sdk::Requirement& r, const std::string& path, Sq
         st->sql += negated ? "" : " AND 1 = 0";
         return Status::Ok();
       }
-      st->sql += std::string(" AND ") + (negated ? "NOT " : "") + any + "jt.v IN (" + Placeholders(r.values.size()) + "))";
+      st->sql +=
+          std::string(" AND ") + (negated ? "NOT " : "") + any + "jt.v IN (" + Placeholders(r.values.size()) + "))";
       st->BindOwned(path);
       for (auto v : r.values) st->Bind(v);
       return Status::Ok();
@@ -332,15 +347,19 @@ void KeysetCondition(const sdk::Query& query, const ListPosition& pos, const std
       OrderColumn c{};
       OrderColumnFor(order[j].field, &c);
       expr += alias + c.sql + " = ? AND ";
-      if (c.numeric) st->BindInt(std::strtoll(pos.values[j].c_str(), nullptr, 10));
-      else st->Bind(pos.values[j]);
+      if (c.numeric)
+        st->BindInt(std::strtoll(pos.values[j].c_str(), nullptr, 10));
+      else
+        st->Bind(pos.values[j]);
     }
     if (i < n) {
       OrderColumn c{};
       OrderColumnFor(order[i].field, &c);
       expr += alias + c.sql + (order[i].descending ? " < ?" : " > ?");
-      if (c.numeric) st->BindInt(std::strtoll(pos.values[i].c_str(), nullptr, 10));
-      else st->Bind(pos.values[i]);
+      if (c.numeric)
+        st->BindInt(std::strtoll(pos.values[i].c_str(), nullptr, 10));
+      else
+        st->Bind(pos.values[i]);
     } else {
       expr += id_column + " > ?";
       st->BindInt(pos.id);
@@ -401,9 +420,10 @@ Status ParseContinueToken(const sdk::Query& query, ListPosition* out) {
   std::string shown(token.substr(0, 100));
   for (char& c : shown)
     if (static_cast<unsigned char>(c) < 0x20) c = '?';
-  const Status bad = Status::Error(kInvalid, "invalid continue token \"" + shown +
-                                                 "\"\nHINT: pass the token of the previous page unchanged, with the same "
-                                                 "query, or an integer offset");
+  const Status bad =
+      Status::Error(kInvalid, "invalid continue token \"" + shown +
+                                  "\"\nHINT: pass the token of the previous page unchanged, with the same "
+                                  "query, or an integer offset");
   if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix) return bad;
   std::string decoded;
   if (!UnBase64Url(token.substr(kTokenPrefix.size()), &decoded)) return bad;
@@ -465,8 +485,8 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
       }
     }
   }
-  const std::string from = driver ? " FROM resource_labels d STRAIGHT_JOIN resources r ON r.id = d.resource_id"
-                                  : " FROM resources r";
+  const std::string from =
+      driver ? " FROM resource_labels d STRAIGHT_JOIN resources r ON r.id = d.resource_id" : " FROM resources r";
   if (count_only) {
     st.sql = "SELECT COUNT(*)" + from + " WHERE 1 = 1";
   } else {

@@ -7,7 +7,9 @@
 namespace pedia::relational {
 namespace {
 
-size_t CountPlaceholders(const std::string& sql) { return static_cast<size_t>(std::count(sql.begin(), sql.end(), '?')); }
+size_t CountPlaceholders(const std::string& sql) {
+  return static_cast<size_t>(std::count(sql.begin(), sql.end(), '?'));
+}
 
 sdk::Query PodQuery() {
   sdk::Query q;
@@ -74,7 +76,8 @@ TEST_CASE("label selectors use the labels table, not a JSON scan", "[mariadb]") 
   // Another order: a semi-join on the same index.
   q.order_by = {{PEDIA_STORAGE_ORDER_CREATED_AT, false}};
   REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
-  CHECK(st.sql.find("r.id IN (SELECT l.resource_id FROM resource_labels l WHERE l.label_key = ? AND l.label_value IN (?))") !=
+  CHECK(st.sql.find(
+            "r.id IN (SELECT l.resource_id FROM resource_labels l WHERE l.label_key = ? AND l.label_value IN (?))") !=
         std::string::npos);
   CHECK(st.sql.find("JSON_EXTRACT(r.object, ?)") == std::string::npos);
 }
@@ -140,10 +143,12 @@ TEST_CASE("continue tokens: integer offsets, keyset tokens bound to their order"
   pos.id = 42;
   q.continue_token = "";
   REQUIRE(BuildListQuery(q, pos, 11, false, &st).ok());
-  CHECK(st.sql.find("((r.creation_unix_ms < ?) OR (r.creation_unix_ms = ? AND r.cluster > ?) OR ") != std::string::npos);
+  CHECK(st.sql.find("((r.creation_unix_ms < ?) OR (r.creation_unix_ms = ? AND r.cluster > ?) OR ") !=
+        std::string::npos);
   CHECK(st.sql.find("OR (r.creation_unix_ms = ? AND r.cluster = ? AND r.namespace = ? AND r.name = ? AND r.id > ?))") !=
         std::string::npos);
-  CHECK(st.sql.find("ORDER BY r.creation_unix_ms DESC, r.cluster, r.namespace, r.name, r.id LIMIT ?") != std::string::npos);
+  CHECK(st.sql.find("ORDER BY r.creation_unix_ms DESC, r.cluster, r.namespace, r.name, r.id LIMIT ?") !=
+        std::string::npos);
 
   sdk::Query unknown = PodQuery();
   unknown.order_by = {{99, false}};
