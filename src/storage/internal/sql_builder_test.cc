@@ -105,15 +105,34 @@ TEST_CASE("json paths quote every segment", "[mariadb]") {
   CHECK(path == "$.\"spec\".\"containers\"[12].\"name\"");
 }
 
-TEST_CASE("owner seniority nests one subquery per generation", "[mariadb]") {
+TEST_CASE("owner queries drive from the owners' uids, one join per generation", "[mariadb]") {
   sdk::Query q = PodQuery();
   q.clusters = {"c1"};
   q.owner_uid = "uid-1";
-  q.owner_seniority = 1;
   SqlStatement st;
   REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
-  CHECK(st.sql.find("r.owner_uid IN (SELECT s0.uid FROM resources s0 WHERE s0.cluster = ? AND s0.owner_uid IN (?))") !=
+  CHECK(st.sql.find("FROM resources r WHERE") != std::string::npos);
+  CHECK(st.sql.find("AND r.owner_uid = ?") != std::string::npos);
+
+  q.owner_seniority = 1;
+  REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
+  CHECK(st.sql.find(" FROM (SELECT g0.uid FROM resources g0 WHERE g0.cluster = ? AND g0.owner_uid = ?) o STRAIGHT_JOIN "
+                    "resources r ON r.cluster = ? AND r.owner_uid = o.uid WHERE") != std::string::npos);
+  CHECK(CountPlaceholders(st.sql) == st.params.size());
+
+  q.owner_uid = "";
+  q.owner_name = "web";
+  q.owner_group = "apps";
+  q.owner_resource = "deployments";
+  q.owner_seniority = 2;
+  REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
+  CHECK(st.sql.find("SELECT DISTINCT g2.uid FROM (SELECT DISTINCT g1.uid FROM (SELECT g0.uid FROM resources g0") !=
         std::string::npos);
+  CHECK(CountPlaceholders(st.sql) == st.params.size());
+  // The first parameters belong to the innermost generation.
+  CHECK(st.params[0].text == "c1");
+  CHECK(st.params[1].text == "apps");
+
   // Ignored without exactly one cluster.
   q.clusters = {"c1", "c2"};
   REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
