@@ -26,31 +26,31 @@ std::string ErrorText(unsigned number, const char* text) {
 
 uint32_t ClassifyMysqlError(unsigned error_number, const std::set<unsigned>& extra_recoverable) {
   switch (error_number) {
-    case CR_CONNECTION_ERROR:     // 2002
-    case CR_CONN_HOST_ERROR:      // 2003
-    case CR_SERVER_GONE_ERROR:    // 2006
-    case CR_SERVER_LOST:          // 2013
-    case 2055:                    // lost connection at '%s', system error
-    case ER_CON_COUNT_ERROR:      // 1040 too many connections
-    case ER_SERVER_SHUTDOWN:      // 1053
-    case ER_LOCK_WAIT_TIMEOUT:    // 1205
-    case ER_LOCK_DEADLOCK:        // 1213
+    case CR_CONNECTION_ERROR:           // 2002
+    case CR_CONN_HOST_ERROR:            // 2003
+    case CR_SERVER_GONE_ERROR:          // 2006
+    case CR_SERVER_LOST:                // 2013
+    case 2055:                          // lost connection at '%s', system error
+    case ER_CON_COUNT_ERROR:            // 1040 too many connections
+    case ER_SERVER_SHUTDOWN:            // 1053
+    case ER_LOCK_WAIT_TIMEOUT:          // 1205
+    case ER_LOCK_DEADLOCK:              // 1213
     case ER_OPTION_PREVENTS_STATEMENT:  // 1290 --read-only
-    case 1836:                    // read-only mode (ER_READ_ONLY_MODE)
-    case 1927:                    // connection was killed (ER_CONNECTION_KILLED)
-    case 4031:                    // client idle-timed out by the server
+    case 1836:                          // read-only mode (ER_READ_ONLY_MODE)
+    case 1927:                          // connection was killed (ER_CONNECTION_KILLED)
+    case 4031:                          // client idle-timed out by the server
       return PEDIA_STORAGE_UNAVAILABLE;
     case ER_DUP_ENTRY:  // 1062
       return PEDIA_STORAGE_ALREADY_EXISTS;
-    case ER_BAD_NULL_ERROR:             // 1048
-    case ER_WARN_DATA_OUT_OF_RANGE:     // 1264
+    case ER_BAD_NULL_ERROR:                   // 1048
+    case ER_WARN_DATA_OUT_OF_RANGE:           // 1264
     case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:  // 1366
-    case ER_DATA_TOO_LONG:              // 1406
-    case ER_TRUNCATED_WRONG_VALUE:      // 1292
-    case 3140:                          // invalid JSON text (MySQL)
-    case 4038:                          // syntax error in JSON text (MariaDB)
-    case 4042:                          // syntax error in JSON path (MariaDB)
-    case ER_NET_PACKET_TOO_LARGE:       // 1153
+    case ER_DATA_TOO_LONG:                    // 1406
+    case ER_TRUNCATED_WRONG_VALUE:            // 1292
+    case 3140:                                // invalid JSON text (MySQL)
+    case 4038:                                // syntax error in JSON text (MariaDB)
+    case 4042:                                // syntax error in JSON path (MariaDB)
+    case ER_NET_PACKET_TOO_LARGE:             // 1153
       return PEDIA_STORAGE_INVALID_ARGUMENT;
     default:
       return extra_recoverable.count(error_number) ? PEDIA_STORAGE_UNAVAILABLE : PEDIA_STORAGE_INTERNAL;
@@ -112,8 +112,7 @@ Status Connection::Open(const MysqlConfig& config, bool with_database, std::uniq
   const char* socket = config.unix_socket.empty() ? nullptr : config.unix_socket.c_str();
   const char* host = socket ? "localhost" : config.host.c_str();
   if (!mysql_real_connect(mysql, host, config.user.c_str(), config.password.c_str(),
-                          with_database ? config.database.c_str() : nullptr, socket ? 0 : config.port, socket,
-                          0)) {
+                          with_database ? config.database.c_str() : nullptr, socket ? 0 : config.port, socket, 0)) {
     unsigned number = mysql_errno(mysql);
     // The connector's message names user and host, never the password.
     std::string text = ErrorText(number, mysql_error(mysql));
@@ -208,7 +207,8 @@ Status Connection::Run(std::string_view sql, const std::vector<SqlValue>& params
         break;
     }
   }
-  if (!params.empty() && mysql_stmt_bind_param(stmt, binds.data()) != 0) return StmtError(stmt, "could not bind parameters");
+  if (!params.empty() && mysql_stmt_bind_param(stmt, binds.data()) != 0)
+    return StmtError(stmt, "could not bind parameters");
   if (mysql_stmt_execute(stmt) != 0) return StmtError(stmt, "statement failed");
   *out = stmt;
   return Status::Ok();
@@ -342,9 +342,8 @@ Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
     while (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
       idle_.pop_back();
-      bool expired = config_.conn_max_lifetime_ms > 0 &&
-                     std::chrono::steady_clock::now() - conn->opened_at() >
-                         std::chrono::milliseconds(config_.conn_max_lifetime_ms);
+      bool expired = config_.conn_max_lifetime_ms > 0 && std::chrono::steady_clock::now() - conn->opened_at() >
+                                                             std::chrono::milliseconds(config_.conn_max_lifetime_ms);
       if (!expired) {
         *out = std::move(conn);
         return Status::Ok();

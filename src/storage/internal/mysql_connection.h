@@ -15,8 +15,6 @@
 #ifndef PEDIA_STORAGE_INTERNAL_MYSQL_CONNECTION_H_
 #define PEDIA_STORAGE_INTERNAL_MYSQL_CONNECTION_H_
 
-#include <pedia/storage_plugin.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -24,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <pedia/storage_plugin.hpp>
 #include <set>
 #include <string>
 #include <string_view>
@@ -132,8 +131,7 @@ class ConnectionPool {
   /// (write batches are).  Still failing: UNAVAILABLE is returned.
   /// may_retry, when given, is asked before the retry (a list that already
   /// streamed rows must not start over).
-  sdk::Status Run(const std::function<sdk::Status(Connection&)>& fn,
-                  const std::function<bool()>& may_retry = nullptr);
+  sdk::Status Run(const std::function<sdk::Status(Connection&)>& fn, const std::function<bool()>& may_retry = nullptr);
 
   const MysqlConfig& config() const { return config_; }
 
