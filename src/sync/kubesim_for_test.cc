@@ -66,11 +66,14 @@ Result<std::unique_ptr<Kubesim>> Kubesim::Start(int clusters, int pods, const st
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return Status::Unavailable(std::string("cannot start kubesim: ") + strerror(rc));
   std::string state_path = k->dir_ + "/state.json";
-  for (int i = 0; i < 1200 && !std::filesystem::exists(state_path); ++i) {
+  for (int i = 0; i < 6000 && !std::filesystem::exists(state_path); ++i) {
     int status;
     if (waitpid(k->pid_, &status, WNOHANG) == k->pid_) {
       k->pid_ = -1;
-      return Status::Unavailable("kubesim exited at start; see " + log);
+      std::ifstream in(log);
+      std::stringstream text;
+      text << in.rdbuf();
+      return Status::Unavailable("kubesim exited at start\nDETAIL: " + text.str().substr(0, 2000));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -36,6 +36,7 @@ class Kubesim {
   /// key ("ns/name") -> resourceVersion of every object at path (a list URL).
   std::map<std::string, std::string> Snapshot(const std::string& cluster, const std::string& path);
   kube::Transport* transport() { return &transport_; }
+  pid_t pid() const { return pid_; }
 
  private:
   Kubesim() = default;
