@@ -658,7 +658,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       body.Row(row, &buf);
       if (buf.size() < options.list_flush_bytes) return true;
       if (!stream) stream = responder->Stream(200, headers);
-      if (!WaitForClient(*stream)) {
+      // Never wait for the client here: row callbacks run under the layer's
+      // read lock, and a slow reader must not hold up the synchro's writes.
+      if (stream->IsClosed()) {
         client_gone = true;
         return false;
       }
@@ -684,15 +686,6 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     r.headers = std::move(headers);
     r.body = std::move(buf);
     responder->Send(std::move(r));
-  }
-
-  bool WaitForClient(http::ResponseStream& stream) {
-    Clock::time_point give_up = Clock::now() + options.slow_client_timeout;
-    while (stream.PendingBytes() > options.stream_pending_limit) {
-      if (stream.IsClosed() || Clock::now() > give_up) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return !stream.IsClosed();
   }
 
   void StartWatch(ListOptions lo, BodyShape shape, std::shared_ptr<TablePrinter> owned_printer, http::Headers headers,

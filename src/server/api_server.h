@@ -31,8 +31,6 @@ struct ApiServerOptions {
   int workers = 4;                          // threads for storage reads
   bool remaining_count_default = false;     // feature gate RemainingItemCount
   size_t list_flush_bytes = 256 * 1024;     // stream a list once this much is buffered
-  size_t stream_pending_limit = 8u << 20;   // a client further behind than this...
-  std::chrono::seconds slow_client_timeout{60};  // ...for this long loses its list
   size_t watch_pending_limit = 16u << 20;   // a watch this far behind is ended
   int64_t max_watch_timeout_seconds = 1800;  // kube-apiserver's --min-request-timeout
   std::chrono::milliseconds cluster_refresh{1000};  // how stale cluster records may be
