@@ -1,4 +1,4 @@
-// Applets a later issue fills in: plugin, kubeconfig, completion.  Each
+// Applets a later issue fills in: plugin, completion.  Each
 // parses nothing and says so; none pretends to succeed.
 #include "cmd/applets.h"
 #include "cmd/common_flags.h"
@@ -7,9 +7,6 @@ namespace pedia::cmd {
 
 void DescribePlugin(CLI::App* app) { app->description("List, inspect and validate storage plugins."); }
 int RunPlugin(int, char** argv) { return NotImplemented(argv[0], "pedia plugin"); }
-
-void DescribeKubeconfig(CLI::App* app) { app->description("Print a kubeconfig for kubectl against pedia."); }
-int RunKubeconfig(int, char** argv) { return NotImplemented(argv[0], "pedia kubeconfig"); }
 
 void DescribeCompletion(CLI::App* app) { app->description("Print a shell completion script."); }
 int RunCompletion(int, char** argv) { return NotImplemented(argv[0], "pedia completion"); }

@@ -177,7 +177,9 @@ class WatchSession : public storage::WatchObserver {
 
   bool OnEvent(pedia_storage_event_type type, const storage::Row& row) override {
     if (type == PEDIA_STORAGE_EVENT_BOOKMARK && !bookmarks_) return true;
-    std::string frame = WatchFrame(shape_, type, row);
+    BodyShape shape = shape_;
+    shape.now_unix = NowUnix();  // ages are relative to the event, not the watch start
+    std::string frame = WatchFrame(shape, type, row);
     std::lock_guard<std::mutex> l(mu_);
     if (!stream_) {
       early_bytes_ += frame.size();
