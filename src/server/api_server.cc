@@ -660,6 +660,10 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       body.Row(row, &buf);
       if (buf.size() < options.list_flush_bytes) return true;
       if (!stream) stream = responder->Stream(200, headers);
+      if (!stream) {  // the transport is shutting down
+        client_gone = true;
+        return false;
+      }
       // Never wait for the client here: row callbacks run under the layer's
       // read lock, and a slow reader must not hold up the synchro's writes.
       if (stream->IsClosed()) {
@@ -703,6 +707,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     }
     headers.emplace_back("Cache-Control", "no-cache, private");
     std::shared_ptr<http::ResponseStream> stream = responder->Stream(200, std::move(headers));
+    if (!stream) return;  // the transport is shutting down; the handle stops the watch
     if (!handle.ok()) {
       // Kubernetes answers a too-old resourceVersion with a 410 ERROR event.
       stream->Write(WatchErrorFrame(ToStatusJson(ApiError::Gone(
