@@ -57,7 +57,14 @@ std::string Details(const ResourceType* type, const std::string& name) {
 }
 
 // Maps a cluster error to the HTTP answer kube-apiserver gives.
-Response ErrorResponse(const Status& s, const ResourceType* type, const std::string& name) {
+Response ErrorResponse(const Status& s, const ResourceType* type, const std::string& url_name) {
+  // A POST names its object in the body; the cluster's message quotes it.
+  std::string name = url_name;
+  size_t open = s.message().find('"');
+  if (name.empty() && open != std::string::npos) {
+    size_t close = s.message().find('"', open + 1);
+    if (close != std::string::npos) name = s.message().substr(open + 1, close - open - 1);
+  }
   switch (s.code()) {
     case Status::kNotFound: return StatusResponse(404, "NotFound", s.message(), Details(type, name));
     case Status::kAlreadyExists: return StatusResponse(409, "AlreadyExists", s.message(), Details(type, name));

@@ -736,7 +736,7 @@ Result<ObjectPtr> Cluster::Create(const ResourceType& type, const std::string& n
   return CreateObject(type, ns, std::move(j), manager);
 }
 
-Result<ObjectPtr> Cluster::CommitUpdate(const ResourceType& type, const ObjectPtr& old, json j, bool status_only,
+Result<ObjectPtr> Cluster::CommitUpdate(const ResourceType& type, ObjectPtr old, json j, bool status_only,
                                         const std::string& manager) {
   json prev = json::parse(old->json);
   json next;

@@ -168,7 +168,7 @@ class Cluster {
 
   Store& StoreFor(const ResourceType& type);  // mu_ held
   ObjectPtr Finish(const ResourceType& type, nlohmann::json& object, uint64_t rv);
-  pedia::Result<ObjectPtr> CommitUpdate(const ResourceType& type, const ObjectPtr& old, nlohmann::json object,
+  pedia::Result<ObjectPtr> CommitUpdate(const ResourceType& type, ObjectPtr old, nlohmann::json object,
                                         bool status_only, const std::string& manager);
   void Record(const ResourceType& type, EventType event, ObjectPtr object, ObjectPtr prev);  // mu_ held
   void RemoveLocked(const ResourceType& type, const ObjectPtr& obj);  // mu_ held
