@@ -100,14 +100,15 @@ run() { echo; echo "\$ kubectl $*"; k "$@" 2>&1 | head -8; }
 run get pediaclusters
 run get pods -A
 run get deployments -A -l team=team-1
-run --cluster "$first" get pods -n default -o wide
+run --cluster "$first" get pods -n ns-01 -o wide
 run get --raw "/apis/clusterpedia.io/v1beta1/resources/api/v1/pods?limit=2&clusters=$first&onlyMetadata=true"
 echo
-echo "pedia serves $want pods from $clusters clusters. Try it yourself:"
-echo "  export KUBECONFIG=$T/kubeconfig"
-echo "  kubectl get pods -A --chunk-size=100        # every cluster"
-echo "  kubectl --cluster $first get deploy -A      # one cluster"
+echo "pedia serves $want pods from $clusters clusters."
 if ((wait)); then
+  echo "Try it yourself, in another shell:"
+  echo "  export KUBECONFIG=$T/kubeconfig"
+  echo "  kubectl get pods -A --chunk-size=100        # every cluster"
+  echo "  kubectl --cluster $first get deploy -A      # one cluster"
   echo "Press Ctrl-C to stop."
   wait "$pedia_pid"
 fi
