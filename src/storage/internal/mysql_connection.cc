@@ -121,6 +121,14 @@ Status Connection::Open(const MysqlConfig& config, bool with_database, std::uniq
     if (code != PEDIA_STORAGE_UNAVAILABLE) code = number == ER_BAD_DB_ERROR ? PEDIA_STORAGE_NOT_FOUND : code;
     return Status::Error(code, "could not connect to " + config.Describe() + ": " + text);
   }
+  // Connector/C 3.3 refuses a server without TLS only when it also verifies
+  // the certificate; sslMode require must not fall back to plain TCP either.
+  if (config.ssl_mode != SslMode::kDisable && mysql_get_ssl_cipher(mysql) == nullptr) {
+    mysql_close(mysql);
+    return Status::Error(PEDIA_STORAGE_INTERNAL, "could not connect to " + config.Describe() +
+                                                     ": the server does not offer TLS\nHINT: configure TLS on the "
+                                                     "server (ssl_cert, ssl_key), or set sslMode: disable");
+  }
   // Times are stored as integers, but NOW() and friends should be UTC.
   std::unique_ptr<Connection> conn(new Connection(mysql, config.recoverable_error_numbers));
   Status s = conn->Execute("SET time_zone = '+00:00'", {});

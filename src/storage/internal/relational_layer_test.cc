@@ -532,3 +532,69 @@ TEST_CASE("the layer serves concurrent writers and readers from its pool", "[mar
 
 }  // namespace
 }  // namespace pedia::relational
+
+namespace pedia::relational {
+namespace {
+
+sdk::Status OpenQuietly(const std::string& config, std::unique_ptr<RelationalLayer>* layer) {
+  return RelationalLayer::OpenWithEnv(
+      config, "tls.yaml", [](const char*) { return std::nullopt; }, layer);
+}
+
+TEST_CASE("sslMode require never falls back to plain TCP", "[mariadb]") {
+  // The shared test server has no TLS.
+  std::unique_ptr<RelationalLayer> layer;
+  sdk::Status s = OpenQuietly(TestServerConfig("pedia_test_tls") + "sslMode: require\n", &layer);
+  CHECK_FALSE(s.ok());
+  CHECK(s.code != PEDIA_STORAGE_UNAVAILABLE);  // a configuration problem: retrying cannot help
+}
+
+TEST_CASE("TLS: verify-full checks the server against sslRootCertFile", "[mariadb-tls]") {
+  char dir_template[] = "/tmp/pedia-mdb-tls-XXXXXX";
+  REQUIRE(mkdtemp(dir_template));
+  const std::string dir = dir_template;
+  // A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA.
+  std::string gen =
+      "cd " + dir +
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=pedia-test-ca"
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.crt -days 2 -subj /CN=other-ca"
+      " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1"
+      " && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf"
+      " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2"
+      " -extfile ext.cnf >/dev/null 2>&1";
+  REQUIRE(std::system(("(" + gen + ") >/dev/null 2>&1").c_str()) == 0);
+  std::string env = MariadbCtl("start " + dir + "/db --ssl-cert=" + dir + "/server.crt --ssl-key=" + dir +
+                               "/server.key --ssl-ca=" + dir + "/ca.crt");
+  size_t at = env.find("PEDIA_TEST_MYSQL_PORT=");
+  REQUIRE(at != std::string::npos);
+  std::string port = env.substr(at + 22, env.find('\n', at) - at - 22);
+  // A user that may only connect over TLS proves the connection is encrypted.
+  REQUIRE(std::system(("mariadb --no-defaults -S " + dir +
+                       "/db/mysqld.sock -uroot -e \"CREATE USER 'tls'@'127.0.0.1' REQUIRE SSL; "
+                       "GRANT ALL ON *.* TO 'tls'@'127.0.0.1'\"")
+                          .c_str()) == 0);
+  const std::string base = "type: mysql\nhost: 127.0.0.1\nport: " + port + "\nuser: tls\ndatabase: tls\n";
+  std::unique_ptr<RelationalLayer> layer;
+
+  sdk::Status s = OpenQuietly(base + "sslMode: verify-full\nsslRootCertFile: " + dir + "/ca.crt\n", &layer);
+  INFO(s.message);
+  CHECK(s.ok());
+  if (layer) CHECK(layer->Ready().ok());
+  layer.reset();
+
+  s = OpenQuietly(base + "sslMode: verify-full\nsslRootCertFile: " + dir + "/other.crt\n", &layer);
+  CHECK_FALSE(s.ok());  // signed by a CA we do not trust
+
+  s = OpenQuietly(base + "sslMode: require\n", &layer);  // encrypted, unverified
+  CHECK(s.ok());
+  layer.reset();
+
+  s = OpenQuietly(base + "sslMode: disable\n", &layer);
+  CHECK_FALSE(s.ok());  // the server refuses this user without TLS
+
+  MariadbCtl("stop " + dir + "/db");
+  std::system(("rm -rf " + dir).c_str());
+}
+
+}  // namespace
+}  // namespace pedia::relational
