@@ -598,3 +598,54 @@ TEST_CASE("TLS: verify-full checks the server against sslRootCertFile", "[mariad
 
 }  // namespace
 }  // namespace pedia::relational
+
+namespace pedia::relational {
+namespace {
+
+TEST_CASE("ready answers within a second even when every connection is busy", "[mariadb]") {
+  std::unique_ptr<RelationalLayer> layer;
+  std::string config = TestServerConfig("pedia_test_ready") + "connPool:\n  maxIdleConns: 1\n  maxOpenConns: 1\n";
+  REQUIRE(OpenQuietly(config, &layer).ok());
+  REQUIRE(layer->Ready().ok());
+  size_t failed = 0;
+  std::vector<sdk::Write> writes(3);
+  for (int i = 0; i < 3; ++i) {
+    writes[i].object.name = i == 0 ? "a" : i == 1 ? "b" : "c";
+    writes[i].object.object = "{}";
+  }
+  REQUIRE(layer->WriteBatch({"ready", {"", "v1", "configmaps"}, "ConfigMap", true}, writes, &failed).ok());
+
+  // A list whose consumer is slow holds the only connection.
+  std::atomic<bool> holding{false}, release{false};
+  std::thread slow([&] {
+    sdk::Query q;
+    q.gvr = {"", "v1", "configmaps"};
+    q.clusters = {"ready"};
+    struct Ctx {
+      std::atomic<bool>* holding;
+      std::atomic<bool>* release;
+    } ctx{&holding, &release};
+    pedia_storage_row_sink sink{};
+    sink.ctx = &ctx;
+    sink.row = [](void* c, const pedia_storage_row*) {
+      auto* x = static_cast<Ctx*>(c);
+      *x->holding = true;
+      while (!*x->release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return 1;
+    };
+    layer->List(q, sdk::RowSink(&sink));
+  });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto start = std::chrono::steady_clock::now();
+  sdk::Status s = layer->Ready();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  release = true;
+  slow.join();
+  CHECK(s.code == PEDIA_STORAGE_UNAVAILABLE);
+  CHECK(seconds < 5.0);  // bounded (0.9 s by design), not waiting for the slow list
+  CHECK(layer->Ready().ok());
+  REQUIRE(layer->CleanCluster("ready").ok());
+}
+
+}  // namespace
+}  // namespace pedia::relational
