@@ -649,3 +649,36 @@ TEST_CASE("ready answers within a second even when every connection is busy", "[
 
 }  // namespace
 }  // namespace pedia::relational
+
+namespace pedia::relational {
+namespace {
+
+void Sql(const std::string& sql) {
+  std::string cmd = "mariadb --no-defaults -h" + Env("PEDIA_TEST_MYSQL_HOST") + " -P" + Env("PEDIA_TEST_MYSQL_PORT") +
+                    " -uroot -e \"" + sql + "\"";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+TEST_CASE("the schema is refused when it is Clusterpedia's or newer than this build", "[mariadb]") {
+  std::string config = TestServerConfig("pedia_test_schema");
+  std::unique_ptr<RelationalLayer> layer;
+  Sql("DROP DATABASE IF EXISTS pedia_test_schema; CREATE DATABASE pedia_test_schema; "
+      "CREATE TABLE pedia_test_schema.resources (id BIGINT PRIMARY KEY, object JSON)");
+  sdk::Status s = OpenQuietly(config, &layer);
+  CHECK_FALSE(s.ok());
+  CHECK(s.message.find("resources table that pedia did not create") != std::string::npos);
+  CHECK(s.message.find("HINT:") != std::string::npos);
+
+  Sql("DROP DATABASE pedia_test_schema");
+  REQUIRE(OpenQuietly(config, &layer).ok());  // created and migrated from nothing
+  layer.reset();
+  REQUIRE(OpenQuietly(config, &layer).ok());  // and opened again as it is
+  layer.reset();
+  Sql("UPDATE pedia_test_schema.schema_version SET version = 99");
+  s = OpenQuietly(config, &layer);
+  CHECK(s.message.find("newer than this pedia's") != std::string::npos);
+  Sql("DROP DATABASE pedia_test_schema");
+}
+
+}  // namespace
+}  // namespace pedia::relational
