@@ -118,7 +118,8 @@ Status Connection::Open(const MysqlConfig& config, bool with_database, std::uniq
     std::string text = ErrorText(number, mysql_error(mysql));
     mysql_close(mysql);
     uint32_t code = ClassifyMysqlError(number, config.recoverable_error_numbers);
-    if (code != PEDIA_STORAGE_UNAVAILABLE) code = number == ER_BAD_DB_ERROR ? PEDIA_STORAGE_NOT_FOUND : code;
+    // An unknown database is NOT_FOUND so that Open() can create it.
+    if (number == ER_BAD_DB_ERROR) code = PEDIA_STORAGE_NOT_FOUND;
     return Status::Error(code, "could not connect to " + config.Describe() + ": " + text);
   }
   // Connector/C 3.3 refuses a server without TLS only when it also verifies
