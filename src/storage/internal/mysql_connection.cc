@@ -118,8 +118,17 @@ Status Connection::Open(const MysqlConfig& config, bool with_database, std::uniq
     std::string text = ErrorText(number, mysql_error(mysql));
     mysql_close(mysql);
     uint32_t code = ClassifyMysqlError(number, config.recoverable_error_numbers);
-    if (code != PEDIA_STORAGE_UNAVAILABLE) code = number == ER_BAD_DB_ERROR ? PEDIA_STORAGE_NOT_FOUND : code;
+    // An unknown database is NOT_FOUND so that Open() can create it.
+    if (number == ER_BAD_DB_ERROR) code = PEDIA_STORAGE_NOT_FOUND;
     return Status::Error(code, "could not connect to " + config.Describe() + ": " + text);
+  }
+  // Connector/C 3.3 refuses a server without TLS only when it also verifies
+  // the certificate; sslMode require must not fall back to plain TCP either.
+  if (config.ssl_mode != SslMode::kDisable && mysql_get_ssl_cipher(mysql) == nullptr) {
+    mysql_close(mysql);
+    return Status::Error(PEDIA_STORAGE_INTERNAL, "could not connect to " + config.Describe() +
+                                                     ": the server does not offer TLS\nHINT: configure TLS on the "
+                                                     "server (ssl_cert, ssl_key), or set sslMode: disable");
   }
   // Times are stored as integers, but NOW() and friends should be UTC.
   std::unique_ptr<Connection> conn(new Connection(mysql, config.recoverable_error_numbers));
@@ -290,7 +299,6 @@ Status Connection::Query(std::string_view sql, const std::vector<SqlValue>& para
   row.buffers_ = &buffers;
   row.lengths_ = &lengths;
   row.nulls_ = &nulls;
-  bool stopped = false;
   while (true) {
     int rc = mysql_stmt_fetch(stmt);
     if (rc == MYSQL_NO_DATA) break;
@@ -318,12 +326,8 @@ Status Connection::Query(std::string_view sql, const std::vector<SqlValue>& para
         break;
       }
     }
-    if (!on_row(row)) {
-      stopped = true;
-      break;
-    }
+    if (!on_row(row)) break;
   }
-  (void)stopped;
   // Drains what the caller did not read, so the connection can be reused.
   mysql_stmt_free_result(stmt);
   mysql_stmt_reset(stmt);
@@ -336,7 +340,8 @@ ConnectionPool::ConnectionPool(MysqlConfig config, SqlObserver observer)
 
 ConnectionPool::~ConnectionPool() = default;
 
-Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
+Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out, int64_t deadline_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     while (!idle_.empty()) {
@@ -354,12 +359,24 @@ Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
       lock.lock();
     }
     if (open_ < config_.max_open_conns) break;
-    available_.wait(lock);
+    if (deadline_ms <= 0) {
+      available_.wait(lock);
+    } else if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      return Status::Error(PEDIA_STORAGE_UNAVAILABLE, "every database connection is busy (connPool.maxOpenConns " +
+                                                          std::to_string(config_.max_open_conns) + ")");
+    }
   }
   ++open_;
   lock.unlock();
   std::unique_ptr<Connection> conn;
-  Status s = Connection::Open(config_, true, &conn);
+  Status s;
+  if (deadline_ms > 0 && deadline_ms < config_.connect_timeout_ms) {
+    MysqlConfig quick = config_;
+    quick.connect_timeout_ms = deadline_ms;
+    s = Connection::Open(quick, true, &conn);
+  } else {
+    s = Connection::Open(config_, true, &conn);
+  }
   if (!s.ok()) {
     lock.lock();
     --open_;
@@ -384,11 +401,12 @@ void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
   available_.notify_one();
 }
 
-Status ConnectionPool::Run(const std::function<Status(Connection&)>& fn, const std::function<bool()>& may_retry) {
+Status ConnectionPool::Run(const std::function<Status(Connection&)>& fn, const std::function<bool()>& may_retry,
+                           int64_t deadline_ms) {
   Status s;
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> conn;
-    s = Acquire(&conn);
+    s = Acquire(&conn, deadline_ms);
     if (!s.ok()) return s;  // a failed connect is not retried here: the caller retries
     s = fn(*conn);
     bool broken = conn->broken();

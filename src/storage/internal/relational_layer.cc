@@ -1,6 +1,7 @@
 #include "storage/internal/relational_layer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <utility>
@@ -167,7 +168,9 @@ Status RelationalLayer::OpenWithEnv(std::string_view config, std::string_view co
 }
 
 Status RelationalLayer::Ready() {
-  return pool_->Run([](Connection& conn) { return conn.Query("SELECT 1", {}, [](const ResultRow&) { return true; }); });
+  // /readyz must answer within a second (storage_abi.h).
+  return pool_->Run([](Connection& conn) { return conn.Query("SELECT 1", {}, [](const ResultRow&) { return true; }); },
+                    nullptr, 900);
 }
 
 Status RelationalLayer::UpsertRun(Connection& conn, const sdk::Resource& r, const std::vector<sdk::Write>& writes,

@@ -532,3 +532,153 @@ TEST_CASE("the layer serves concurrent writers and readers from its pool", "[mar
 
 }  // namespace
 }  // namespace pedia::relational
+
+namespace pedia::relational {
+namespace {
+
+sdk::Status OpenQuietly(const std::string& config, std::unique_ptr<RelationalLayer>* layer) {
+  return RelationalLayer::OpenWithEnv(
+      config, "tls.yaml", [](const char*) { return std::nullopt; }, layer);
+}
+
+TEST_CASE("sslMode require never falls back to plain TCP", "[mariadb]") {
+  // The shared test server has no TLS.
+  std::unique_ptr<RelationalLayer> layer;
+  sdk::Status s = OpenQuietly(TestServerConfig("pedia_test_tls") + "sslMode: require\n", &layer);
+  CHECK_FALSE(s.ok());
+  CHECK(s.code != PEDIA_STORAGE_UNAVAILABLE);  // a configuration problem: retrying cannot help
+}
+
+TEST_CASE("TLS: verify-full checks the server against sslRootCertFile", "[mariadb-tls]") {
+  char dir_template[] = "/tmp/pedia-mdb-tls-XXXXXX";
+  REQUIRE(mkdtemp(dir_template));
+  const std::string dir = dir_template;
+  // A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA.
+  std::string gen =
+      "cd " + dir +
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=pedia-test-ca"
+      " && openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.crt -days 2 -subj /CN=other-ca"
+      " && openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1"
+      " && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf"
+      " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2"
+      " -extfile ext.cnf >/dev/null 2>&1";
+  REQUIRE(std::system(("(" + gen + ") >/dev/null 2>&1").c_str()) == 0);
+  std::string env = MariadbCtl("start " + dir + "/db --ssl-cert=" + dir + "/server.crt --ssl-key=" + dir +
+                               "/server.key --ssl-ca=" + dir + "/ca.crt");
+  size_t at = env.find("PEDIA_TEST_MYSQL_PORT=");
+  REQUIRE(at != std::string::npos);
+  std::string port = env.substr(at + 22, env.find('\n', at) - at - 22);
+  // A user that may only connect over TLS proves the connection is encrypted.
+  REQUIRE(std::system(("mariadb --no-defaults -S " + dir +
+                       "/db/mysqld.sock -uroot -e \"CREATE USER 'tls'@'127.0.0.1' REQUIRE SSL; "
+                       "GRANT ALL ON *.* TO 'tls'@'127.0.0.1'\"")
+                          .c_str()) == 0);
+  const std::string base = "type: mysql\nhost: 127.0.0.1\nport: " + port + "\nuser: tls\ndatabase: tls\n";
+  std::unique_ptr<RelationalLayer> layer;
+
+  sdk::Status s = OpenQuietly(base + "sslMode: verify-full\nsslRootCertFile: " + dir + "/ca.crt\n", &layer);
+  INFO(s.message);
+  CHECK(s.ok());
+  if (layer) CHECK(layer->Ready().ok());
+  layer.reset();
+
+  s = OpenQuietly(base + "sslMode: verify-full\nsslRootCertFile: " + dir + "/other.crt\n", &layer);
+  CHECK_FALSE(s.ok());  // signed by a CA we do not trust
+
+  s = OpenQuietly(base + "sslMode: require\n", &layer);  // encrypted, unverified
+  CHECK(s.ok());
+  layer.reset();
+
+  s = OpenQuietly(base + "sslMode: disable\n", &layer);
+  CHECK_FALSE(s.ok());  // the server refuses this user without TLS
+
+  MariadbCtl("stop " + dir + "/db");
+  std::system(("rm -rf " + dir).c_str());
+}
+
+}  // namespace
+}  // namespace pedia::relational
+
+namespace pedia::relational {
+namespace {
+
+TEST_CASE("ready answers within a second even when every connection is busy", "[mariadb]") {
+  std::unique_ptr<RelationalLayer> layer;
+  std::string config = TestServerConfig("pedia_test_ready") + "connPool:\n  maxIdleConns: 1\n  maxOpenConns: 1\n";
+  REQUIRE(OpenQuietly(config, &layer).ok());
+  REQUIRE(layer->Ready().ok());
+  size_t failed = 0;
+  std::vector<sdk::Write> writes(3);
+  for (int i = 0; i < 3; ++i) {
+    writes[i].object.name = i == 0 ? "a" : i == 1 ? "b" : "c";
+    writes[i].object.object = "{}";
+  }
+  REQUIRE(layer->WriteBatch({"ready", {"", "v1", "configmaps"}, "ConfigMap", true}, writes, &failed).ok());
+
+  // A list whose consumer is slow holds the only connection.
+  std::atomic<bool> holding{false}, release{false};
+  std::thread slow([&] {
+    sdk::Query q;
+    q.gvr = {"", "v1", "configmaps"};
+    q.clusters = {"ready"};
+    struct Ctx {
+      std::atomic<bool>* holding;
+      std::atomic<bool>* release;
+    } ctx{&holding, &release};
+    pedia_storage_row_sink sink{};
+    sink.ctx = &ctx;
+    sink.row = [](void* c, const pedia_storage_row*) {
+      auto* x = static_cast<Ctx*>(c);
+      *x->holding = true;
+      while (!*x->release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return 1;
+    };
+    layer->List(q, sdk::RowSink(&sink));
+  });
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto start = std::chrono::steady_clock::now();
+  sdk::Status s = layer->Ready();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  release = true;
+  slow.join();
+  CHECK(s.code == PEDIA_STORAGE_UNAVAILABLE);
+  CHECK(seconds < 5.0);  // bounded (0.9 s by design), not waiting for the slow list
+  CHECK(layer->Ready().ok());
+  REQUIRE(layer->CleanCluster("ready").ok());
+}
+
+}  // namespace
+}  // namespace pedia::relational
+
+namespace pedia::relational {
+namespace {
+
+void Sql(const std::string& sql) {
+  std::string cmd = "mariadb --no-defaults -h" + Env("PEDIA_TEST_MYSQL_HOST") + " -P" + Env("PEDIA_TEST_MYSQL_PORT") +
+                    " -uroot -e \"" + sql + "\"";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+TEST_CASE("the schema is refused when it is Clusterpedia's or newer than this build", "[mariadb]") {
+  std::string config = TestServerConfig("pedia_test_schema");
+  std::unique_ptr<RelationalLayer> layer;
+  Sql("DROP DATABASE IF EXISTS pedia_test_schema; CREATE DATABASE pedia_test_schema; "
+      "CREATE TABLE pedia_test_schema.resources (id BIGINT PRIMARY KEY, object JSON)");
+  sdk::Status s = OpenQuietly(config, &layer);
+  CHECK_FALSE(s.ok());
+  CHECK(s.message.find("resources table that pedia did not create") != std::string::npos);
+  CHECK(s.message.find("HINT:") != std::string::npos);
+
+  Sql("DROP DATABASE pedia_test_schema");
+  REQUIRE(OpenQuietly(config, &layer).ok());  // created and migrated from nothing
+  layer.reset();
+  REQUIRE(OpenQuietly(config, &layer).ok());  // and opened again as it is
+  layer.reset();
+  Sql("UPDATE pedia_test_schema.schema_version SET version = 99");
+  s = OpenQuietly(config, &layer);
+  CHECK(s.message.find("newer than this pedia's") != std::string::npos);
+  Sql("DROP DATABASE pedia_test_schema");
+}
+
+}  // namespace
+}  // namespace pedia::relational
