@@ -38,7 +38,7 @@ struct Pod {
       : ns(std::move(n)), name(std::move(nm)), owner(std::move(o)), rv(std::move(r)), labels(std::move(l)) {}
   std::string ns, name, owner, rv = "1";
   std::vector<std::pair<std::string, std::string>> labels;
-  std::string json;
+  std::string json, uid;
 };
 
 // Writes pods to cluster (the sdk structs borrow from pods).
@@ -46,11 +46,12 @@ void Write(MemoryLayer& layer, const std::string& cluster, std::vector<Pod> pods
   std::vector<sdk::Write> writes;
   for (Pod& p : pods) {
     if (p.json.empty()) p.json = R"({"metadata":{"name":")" + p.name + R"("},"spec":{}})";
+    p.uid = "uid-" + p.name;
     sdk::Write w;
     w.op = remove ? PEDIA_STORAGE_WRITE_DELETE : PEDIA_STORAGE_WRITE_UPSERT;
     w.object.namespace_name = p.ns;
     w.object.name = p.name;
-    w.object.uid = "uid-" + p.name;
+    w.object.uid = p.uid;
     w.object.owner_uid = p.owner;
     w.object.resource_version = p.rv;
     for (const auto& [k, v] : p.labels) w.object.labels.emplace_back(k, v);

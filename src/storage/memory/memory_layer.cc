@@ -711,9 +711,11 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
   std::sort(names.begin(), names.end());
   bool owner_active = (!q.owner_uid.empty() || !q.owner_name.empty()) && q.clusters.size() == 1;
   std::unordered_set<std::string> owners;
+  std::unordered_set<std::string_view> owner_views;
   if (owner_active) {
     owners = s.ResolveOwner(q, cluster_ids[0]);
     if (owners.empty()) return finish_empty();
+    owner_views.insert(owners.begin(), owners.end());
   }
 
   // Pick the smallest candidate source.
@@ -817,7 +819,7 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
     if (!ok) continue;
     if (owner_active) {
       if (r->cluster() != cluster_ids[0]) continue;
-      if (r->owner_uid().empty() || owners.find(std::string(r->owner_uid())) == owners.end()) continue;
+      if (r->owner_uid().empty() || owner_views.count(r->owner_uid()) == 0) continue;
     }
     KeyView key = s.KeyOf(*r);
     if (has_threshold && order.Compare(key, threshold) <= 0) continue;
