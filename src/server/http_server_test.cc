@@ -1,0 +1,403 @@
+#include "server/http_server.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "catch.h"
+
+namespace pedia::http {
+namespace {
+
+struct CurlResult {
+  CURLcode code = CURLE_OK;
+  long status = 0;
+  std::string body;
+  long new_connections = 0;
+};
+
+size_t AppendBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+struct CurlOptions {
+  std::string ca_file, cert_file, key_file;
+  std::vector<std::string> headers;
+};
+
+CurlResult Get(CURL* curl, const std::string& url, const CurlOptions& o = {}) {
+  CurlResult r;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  if (!o.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, o.ca_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_SSLCERT, o.cert_file.empty() ? nullptr : o.cert_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_SSLKEY, o.key_file.empty() ? nullptr : o.key_file.c_str());
+  curl_slist* list = nullptr;
+  for (const auto& h : o.headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  r.code = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+  curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &r.new_connections);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_slist_free_all(list);
+  return r;
+}
+
+CurlResult GetOnce(const std::string& url, const CurlOptions& o = {}) {
+  CURL* curl = curl_easy_init();
+  CurlResult r = Get(curl, url, o);
+  curl_easy_cleanup(curl);
+  return r;
+}
+
+std::string Url(const Server& s, const std::string& path, bool tls = false) {
+  return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(s.port()) + path;
+}
+
+// Waits for a flag set from another thread.
+struct Flag {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool set = false;
+  void Set() {
+    std::lock_guard lock(mu);
+    set = true;
+    cv.notify_all();
+  }
+  bool WaitFor(std::chrono::milliseconds d) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, d, [&] { return set; });
+  }
+};
+
+Response Text(std::string body) {
+  Response r;
+  r.headers.emplace_back("Content-Type", "text/plain");
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("ParseQuery decodes and keeps order", "[server]") {
+  auto q = ParseQuery("a=1&a=2&b&labelSelector=app%3Dweb%2Cx+in+%28a%29&empty=&&c=%zz");
+  REQUIRE(q.size() == 6);
+  CHECK(q[0] == std::pair<std::string, std::string>("a", "1"));
+  CHECK(q[1] == std::pair<std::string, std::string>("a", "2"));
+  CHECK(q[2] == std::pair<std::string, std::string>("b", ""));
+  CHECK(q[3].second == "app=web,x in (a)");
+  CHECK(q[4] == std::pair<std::string, std::string>("empty", ""));
+  CHECK(q[5].second == "%zz");  // invalid escapes stay as sent
+  CHECK(ParseQuery("").empty());
+}
+
+TEST_CASE("PercentDecode handles plus and truncated escapes", "[server]") {
+  CHECK(PercentDecode("a+b%20c") == "a b c");
+  CHECK(PercentDecode("a+b", false) == "a+b");
+  CHECK(PercentDecode("%2") == "%2");
+  CHECK(PercentDecode("%") == "%");
+  CHECK(PercentDecode("%41%62") == "Ab");
+  CHECK(PercentDecode("/api/v1/namespaces/a%2Fb", false) == "/api/v1/namespaces/a/b");
+}
+
+TEST_CASE("plain server answers, keeps connections alive and streams", "[server]") {
+  std::atomic<int> closed_callbacks{0};
+  Flag stream_closed;
+  Server server({}, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    if (req.path == "/stream") {
+      auto stream = responder->Stream(200, {{"Content-Type", "application/json"}});
+      stream->OnClosed([&] {
+        ++closed_callbacks;
+        stream_closed.Set();
+      });
+      // Written from another thread, as watch fan-out does.
+      std::thread([stream] {
+        for (int i = 0; i < 3; ++i) stream->Write("{\"n\":" + std::to_string(i) + "}\n");
+        stream->Close();
+        stream->Close();  // idempotent
+        CHECK_FALSE(stream->Write("late"));
+      }).detach();
+      return;
+    }
+    if (req.path == "/late") {
+      std::thread([responder] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        responder->Send(Text("late"));
+      }).detach();
+      return;
+    }
+    if (req.path == "/none") return;  // the responder answers 500 itself
+    responder->Send(Text(req.method + " " + req.path + " ? " + req.query + " ua=" +
+                         std::string(req.Header("user-agent"))));
+  });
+  REQUIRE(server.Start().ok());
+  REQUIRE(server.port() > 0);
+
+  CURL* curl = curl_easy_init();
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "unit");
+  auto first = Get(curl, Url(server, "/a%20b?x=1"));
+  CHECK(first.code == CURLE_OK);
+  CHECK(first.status == 200);
+  CHECK(first.body == "GET /a b ? x=1 ua=unit");
+  CHECK(first.new_connections == 1);
+  auto second = Get(curl, Url(server, "/late"));
+  CHECK(second.body == "late");
+  CHECK(second.new_connections == 0);  // keep-alive reused the connection
+  curl_easy_cleanup(curl);
+
+  auto none = GetOnce(Url(server, "/none"));
+  CHECK(none.status == 500);
+  CHECK(none.body.find("\"kind\":\"Status\"") != std::string::npos);
+
+  auto streamed = GetOnce(Url(server, "/stream"));
+  CHECK(streamed.code == CURLE_OK);
+  CHECK(streamed.status == 200);
+  CHECK(streamed.body == "{\"n\":0}\n{\"n\":1}\n{\"n\":2}\n");
+  CHECK(stream_closed.WaitFor(std::chrono::seconds(5)));
+  CHECK(closed_callbacks == 1);
+  server.Stop();
+}
+
+TEST_CASE("a client disconnect ends the stream and runs OnClosed", "[server]") {
+  Flag closed;
+  std::shared_ptr<ResponseStream> kept;
+  std::mutex kept_mu;
+  Server server({}, [&](Request&&, std::shared_ptr<Responder> responder) {
+    auto stream = responder->Stream(200, {});
+    stream->OnClosed([&] { closed.Set(); });
+    stream->Write("hello\n");
+    std::lock_guard lock(kept_mu);
+    kept = stream;  // never closed by the server
+  });
+  REQUIRE(server.Start().ok());
+  CURL* curl = curl_easy_init();
+  curl_easy_setopt(curl, CURLOPT_URL, Url(server, "/watch").c_str());
+  // Returning 0 from the write callback aborts the transfer: the client goes away.
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
+  CHECK(curl_easy_perform(curl) == CURLE_WRITE_ERROR);
+  curl_easy_cleanup(curl);
+  CHECK(closed.WaitFor(std::chrono::seconds(5)));
+  std::lock_guard lock(kept_mu);
+  REQUIRE(kept);
+  CHECK(kept->IsClosed());
+  CHECK_FALSE(kept->Write("more"));
+  server.Stop();
+}
+
+TEST_CASE("Stop ends open streams and OnClosed set after the end runs at once", "[server]") {
+  std::shared_ptr<ResponseStream> kept;
+  std::mutex kept_mu;
+  Flag streaming;
+  std::atomic<int> closed{0};
+  Server server({}, [&](Request&&, std::shared_ptr<Responder> responder) {
+    auto stream = responder->Stream(200, {});
+    stream->OnClosed([&] { ++closed; });
+    stream->Write("x\n");
+    std::lock_guard lock(kept_mu);
+    kept = stream;
+    streaming.Set();
+  });
+  REQUIRE(server.Start().ok());
+  std::thread client([&] { GetOnce(Url(server, "/watch")); });
+  REQUIRE(streaming.WaitFor(std::chrono::seconds(5)));
+  server.Stop(std::chrono::milliseconds(2000));
+  client.join();
+  CHECK(closed == 1);
+  bool ran = false;
+  std::lock_guard lock(kept_mu);
+  kept->OnClosed([&] { ran = true; });
+  CHECK(ran);
+}
+
+TEST_CASE("limits: max in-flight answers 429, big headers 431, big bodies 413", "[server]") {
+  ServerOptions options;
+  options.max_requests_inflight = 1;
+  options.max_header_bytes = 2048;
+  options.max_body_bytes = 16;
+  Flag holding, release;
+  Server server(options, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    if (req.path == "/hold") {
+      std::thread([&, responder] {
+        holding.Set();
+        release.WaitFor(std::chrono::seconds(10));
+        responder->Send(Text("held"));
+      }).detach();
+      return;
+    }
+    responder->Send(Text("ok"));
+  });
+  REQUIRE(server.Start().ok());
+  CurlResult held;
+  std::thread holder([&] { held = GetOnce(Url(server, "/hold")); });
+  REQUIRE(holding.WaitFor(std::chrono::seconds(5)));
+  auto refused = GetOnce(Url(server, "/other"));
+  CHECK(refused.status == 429);
+  CHECK(refused.body.find("\"reason\":\"TooManyRequests\"") != std::string::npos);
+  release.Set();
+  holder.join();
+  CHECK(held.body == "held");
+  CHECK(GetOnce(Url(server, "/other")).status == 200);  // the slot was given back
+
+  CurlOptions big;
+  big.headers.push_back("X-Big: " + std::string(4096, 'a'));
+  CHECK(GetOnce(Url(server, "/x"), big).status == 431);
+
+  CURL* curl = curl_easy_init();
+  std::string sink;
+  curl_easy_setopt(curl, CURLOPT_URL, Url(server, "/post").c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "this body is longer than sixteen bytes");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  CHECK(status == 413);
+  curl_easy_cleanup(curl);
+  server.Stop();
+}
+
+TEST_CASE("Start reports a taken port and unreadable certificates", "[server]") {
+  Server first({}, [](Request&&, std::shared_ptr<Responder> r) { r->Send({}); });
+  REQUIRE(first.Start().ok());
+  ServerOptions same;
+  same.port = first.port();
+  Server second(same, [](Request&&, std::shared_ptr<Responder> r) { r->Send({}); });
+  // SO_REUSEADDR does not allow two listeners on one port.
+  Status taken = second.Start();
+  CHECK(taken.code() == Status::kUnavailable);
+
+  ServerOptions bad;
+  bad.tls_cert_file = "/nonexistent/cert.pem";
+  bad.tls_key_file = "/nonexistent/key.pem";
+  Server third(bad, [](Request&&, std::shared_ptr<Responder> r) { r->Send({}); });
+  CHECK(third.Start().code() == Status::kInvalidArgument);
+}
+
+namespace {
+
+// Certificates made with the openssl CLI in a fresh temporary directory.
+struct Pki {
+  std::filesystem::path dir;
+
+  Pki() {
+    char tmpl[] = "/tmp/pedia-http-test-XXXXXX";
+    dir = mkdtemp(tmpl);
+    std::string d = dir.string();
+    std::string script =
+        "set -e; cd '" + d + "';"
+        "q() { \"$@\" >/dev/null 2>&1; };"
+        "mkca() { q openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key -out $1.crt -days 1 -subj /CN=$1; };"
+        "mkca ca-a; mkca ca-b; mkca rogue;"
+        "printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext;"
+        "q openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=server;"
+        "q openssl x509 -req -in server.csr -CA ca-a.crt -CAkey ca-a.key -CAcreateserial -out server.crt "
+        "-days 1 -extfile san.ext;"
+        "q openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr "
+        "-subj '/O=dev/O=system:masters/CN=alice';"
+        "q openssl x509 -req -in client.csr -CA ca-b.crt -CAkey ca-b.key -CAcreateserial -out client.crt -days 1;"
+        "q openssl req -newkey rsa:2048 -nodes -keyout bad.key -out bad.csr -subj /CN=mallory;"
+        "q openssl x509 -req -in bad.csr -CA rogue.crt -CAkey rogue.key -CAcreateserial -out bad.crt -days 1;";
+    ok = std::system(("bash -c \"" + Escape(script) + "\"").c_str()) == 0;
+  }
+  ~Pki() { std::filesystem::remove_all(dir); }
+  std::string File(const char* name) const { return (dir / name).string(); }
+  bool ok = false;
+
+ private:
+  static std::string Escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '"' || c == '\\' || c == '$' || c == '`') out.push_back('\\');
+      out.push_back(c);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("TLS server verifies optional client certificates and names the CA", "[server]") {
+  Pki pki;
+  REQUIRE(pki.ok);
+  ServerOptions options;
+  options.tls_cert_file = pki.File("server.crt");
+  options.tls_key_file = pki.File("server.key");
+  options.client_ca_files = {pki.File("ca-a.crt"), pki.File("ca-b.crt")};
+  Server server(options, [](Request&& req, std::shared_ptr<Responder> responder) {
+    std::string who = req.client_cert.verified ? "verified" : "anonymous";
+    who += " ca=" + std::to_string(req.client_cert.ca_index) + " cn=" + req.client_cert.common_name;
+    for (const auto& o : req.client_cert.organizations) who += " o=" + o;
+    responder->Send(Text(who));
+  });
+  REQUIRE(server.Start().ok());
+
+  CurlOptions anonymous;
+  anonymous.ca_file = pki.File("ca-a.crt");
+  auto r = GetOnce(Url(server, "/", true), anonymous);
+  CHECK(r.code == CURLE_OK);
+  CHECK(r.body == "anonymous ca=-1 cn=");
+
+  CurlOptions with_cert = anonymous;
+  with_cert.cert_file = pki.File("client.crt");
+  with_cert.key_file = pki.File("client.key");
+  r = GetOnce(Url(server, "/", true), with_cert);
+  CHECK(r.code == CURLE_OK);
+  CHECK(r.body == "verified ca=1 cn=alice o=dev o=system:masters");
+
+  CurlOptions rogue = anonymous;
+  rogue.cert_file = pki.File("bad.crt");
+  rogue.key_file = pki.File("bad.key");
+  r = GetOnce(Url(server, "/", true), rogue);
+  CHECK(r.code != CURLE_OK);  // handshake refused
+  CHECK(r.body.empty());
+
+  // Plain HTTP against the TLS port is not answered as HTTP.
+  CHECK(GetOnce(Url(server, "/")).status != 200);
+  server.Stop();
+}
+
+}  // namespace pedia::http
+
+namespace pedia::http {
+
+TEST_CASE("a responder or stream kept past Stop() is harmless", "[server]") {
+  std::shared_ptr<Responder> kept_responder;
+  std::shared_ptr<ResponseStream> kept_stream;
+  std::mutex mu;
+  Flag both;
+  Server server({}, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    std::lock_guard lock(mu);
+    if (req.path == "/stream") {
+      kept_stream = responder->Stream(200, {});
+    } else {
+      kept_responder = responder;  // never answered before Stop()
+    }
+    if (kept_stream && kept_responder) both.Set();
+  });
+  REQUIRE(server.Start().ok());
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  std::thread a([&] { GetOnce(url + "/stream"); });
+  std::thread b([&] { GetOnce(url + "/plain"); });
+  REQUIRE(both.WaitFor(std::chrono::seconds(5)));
+  server.Stop(std::chrono::milliseconds(100));
+  a.join();
+  b.join();
+  std::lock_guard lock(mu);
+  CHECK(kept_stream->IsClosed());
+  CHECK_FALSE(kept_stream->Write("after stop"));
+  kept_responder->Send({});  // dropped, no crash
+  kept_responder.reset();
+  kept_stream.reset();
+}
+
+}  // namespace pedia::http
