@@ -105,19 +105,21 @@ ObjectRecord MakePod(int i) {
   j += R"(","uid":")";
   j += owner;
   j += R"(","controller":true,"blockOwnerDeletion":true}]},)";
-  j += R"("spec":{"volumes":[{"name":"config","configMap":{"name":"web-config","defaultMode":420}},)"
-       R"({"name":"kube-api-access-x2v9k","projected":{"defaultMode":420}}],)"
-       R"("containers":[{"name":"web","image":"registry.example.com/team/web:v1.24.3","ports":[{"name":"http","containerPort":8080,"protocol":"TCP"}],)"
-       R"("env":[{"name":"LOG_LEVEL","value":"info"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.name"}}}],)"
-       R"("resources":{"limits":{"cpu":"500m","memory":"512Mi"},"requests":{"cpu":"100m","memory":"128Mi"}},)"
-       R"("volumeMounts":[{"name":"config","mountPath":"/etc/web"}],)"
-       R"("terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"},)"
-       R"({"name":"sidecar","image":"registry.example.com/mesh/proxy:1.19.0","imagePullPolicy":"IfNotPresent"}],)"
-       R"("restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"web","serviceAccount":"web",)"
-       R"("nodeName":"node-)";
+  j +=
+      R"("spec":{"volumes":[{"name":"config","configMap":{"name":"web-config","defaultMode":420}},)"
+      R"({"name":"kube-api-access-x2v9k","projected":{"defaultMode":420}}],)"
+      R"("containers":[{"name":"web","image":"registry.example.com/team/web:v1.24.3","ports":[{"name":"http","containerPort":8080,"protocol":"TCP"}],)"
+      R"("env":[{"name":"LOG_LEVEL","value":"info"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.name"}}}],)"
+      R"("resources":{"limits":{"cpu":"500m","memory":"512Mi"},"requests":{"cpu":"100m","memory":"128Mi"}},)"
+      R"("volumeMounts":[{"name":"config","mountPath":"/etc/web"}],)"
+      R"("terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"},)"
+      R"({"name":"sidecar","image":"registry.example.com/mesh/proxy:1.19.0","imagePullPolicy":"IfNotPresent"}],)"
+      R"("restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"web","serviceAccount":"web",)"
+      R"("nodeName":"node-)";
   j += std::to_string(i % 300);
-  j += R"(","securityContext":{},"schedulerName":"default-scheduler","priority":0,"enableServiceLinks":true},)"
-       R"("status":{"phase":"Running","conditions":[{"type":"Initialized","status":"True","lastProbeTime":null,"lastTransitionTime":")";
+  j +=
+      R"(","securityContext":{},"schedulerName":"default-scheduler","priority":0,"enableServiceLinks":true},)"
+      R"("status":{"phase":"Running","conditions":[{"type":"Initialized","status":"True","lastProbeTime":null,"lastTransitionTime":")";
   j += ts;
   j += R"("},{"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":")";
   j += ts;
@@ -129,8 +131,9 @@ ObjectRecord MakePod(int i) {
   j += ts;
   j += R"(","containerStatuses":[{"name":"web","state":{"running":{"startedAt":")";
   j += ts;
-  j += R"("}},"ready":true,"restartCount":0,"image":"registry.example.com/team/web:v1.24.3",)"
-       R"("imageID":"registry.example.com/team/web@sha256:3f2a9c0d5e7b41a8c6d2e9f0b1a4c7d8e3f6a9b2c5d8e1f4a7b0c3d6e9f2a5b8","containerID":"containerd://)";
+  j +=
+      R"("}},"ready":true,"restartCount":0,"image":"registry.example.com/team/web:v1.24.3",)"
+      R"("imageID":"registry.example.com/team/web@sha256:3f2a9c0d5e7b41a8c6d2e9f0b1a4c7d8e3f6a9b2c5d8e1f4a7b0c3d6e9f2a5b8","containerID":"containerd://)";
   j += uid;
   j += R"(","started":true}],"qosClass":"Burstable"}})";
   return o;
@@ -147,16 +150,17 @@ double Percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   int objects = 1000000, queries = 200;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--objects")) objects = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--queries")) queries = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--objects"))
+      objects = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--queries"))
+      queries = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: memory_bench [--objects N] [--queries Q]\n");
       return 2;
     }
   }
   if (objects < static_cast<int>(kClusters * kBatch) || queries < 1) {
-    std::fprintf(stderr, "memory_bench: --objects must be at least %zu and --queries at least 1\n",
-                 kClusters * kBatch);
+    std::fprintf(stderr, "memory_bench: --objects must be at least %zu and --queries at least 1\n", kClusters * kBatch);
     return 2;
   }
 
@@ -277,11 +281,13 @@ int main(int argc, char** argv) {
   std::printf("ingest/baseline    %.2fx the baseline's time (wall), %.2fx (CPU)\n",
               Seconds(ingest_time) / Seconds(baseline_time), ingest_cpu / baseline_cpu);
   std::printf("resident memory    %.1f MB = %.3fx raw JSON\n", rss_bytes / 1e6, ratio);
-  std::printf("list 1%% limit=500  p50 %.2f ms, p99 %.2f ms wall; p50 %.2f ms, p99 %.2f ms CPU (%d queries, %zu rows)\n",
-              p50, p99, cpu_p50, cpu_p99, queries, rows_seen);
-  std::printf("targets            ingest >= 500k/s: %s (wall) %s (CPU); memory <= 1.5x: %s; "
-              "list < 5 ms: p99 %s (wall) %s (CPU)\n",
-              verdict(ingest_rate >= 500000), verdict(ingest_cpu_rate >= 500000), verdict(ratio <= 1.5),
-              verdict(p99 < 5), verdict(cpu_p99 < 5));
+  std::printf(
+      "list 1%% limit=500  p50 %.2f ms, p99 %.2f ms wall; p50 %.2f ms, p99 %.2f ms CPU (%d queries, %zu rows)\n", p50,
+      p99, cpu_p50, cpu_p99, queries, rows_seen);
+  std::printf(
+      "targets            ingest >= 500k/s: %s (wall) %s (CPU); memory <= 1.5x: %s; "
+      "list < 5 ms: p99 %s (wall) %s (CPU)\n",
+      verdict(ingest_rate >= 500000), verdict(ingest_cpu_rate >= 500000), verdict(ratio <= 1.5), verdict(p99 < 5),
+      verdict(cpu_p99 < 5));
   return 0;
 }

@@ -145,10 +145,10 @@ TEST_CASE("memory config: defaults, watchWindow and rejected keys", "[memory]") 
 TEST_CASE("memory table registers every capability it implements", "[memory]") {
   const pedia_storage_plugin* t = MemoryStorageTable();
   CHECK(std::string(t->name) == "memory");
-  for (uint64_t cap : {PEDIA_STORAGE_CAP_GET, PEDIA_STORAGE_CAP_LIST, PEDIA_STORAGE_CAP_WATCH,
-                       PEDIA_STORAGE_CAP_FIELD_SELECTOR, PEDIA_STORAGE_CAP_OWNER, PEDIA_STORAGE_CAP_FUZZY_NAME,
-                       PEDIA_STORAGE_CAP_ORDER_BY, PEDIA_STORAGE_CAP_REMAINING_COUNT, PEDIA_STORAGE_CAP_ONLY_METADATA,
-                       PEDIA_STORAGE_CAP_IN_PROCESS_ONLY})
+  for (uint64_t cap :
+       {PEDIA_STORAGE_CAP_GET, PEDIA_STORAGE_CAP_LIST, PEDIA_STORAGE_CAP_WATCH, PEDIA_STORAGE_CAP_FIELD_SELECTOR,
+        PEDIA_STORAGE_CAP_OWNER, PEDIA_STORAGE_CAP_FUZZY_NAME, PEDIA_STORAGE_CAP_ORDER_BY,
+        PEDIA_STORAGE_CAP_REMAINING_COUNT, PEDIA_STORAGE_CAP_ONLY_METADATA, PEDIA_STORAGE_CAP_IN_PROCESS_ONLY})
     CHECK((t->capabilities & cap) == cap);
   CHECK((t->capabilities & PEDIA_STORAGE_CAP_PERSISTENT) == 0);
   CHECK(t->watch != nullptr);
@@ -328,10 +328,8 @@ TEST_CASE("memory watch resourceVersion rules", "[memory]") {
   CHECK(events.got == std::vector<std::string>{"ADDED p2 3", "ADDED p3 4", "ADDED p4 5"});
   layer->WatchStop(handle);
   CHECK(layer->Watch(PodQuery(), "99", sdk::WatchSink(events.Sink()), &handle).code == PEDIA_STORAGE_EXPIRED);
-  CHECK(layer->Watch(PodQuery(), "-1", sdk::WatchSink(events.Sink()), &handle).code ==
-        PEDIA_STORAGE_INVALID_ARGUMENT);
-  CHECK(layer->Watch(PodQuery(), "abc", sdk::WatchSink(events.Sink()), &handle).code ==
-        PEDIA_STORAGE_INVALID_ARGUMENT);
+  CHECK(layer->Watch(PodQuery(), "-1", sdk::WatchSink(events.Sink()), &handle).code == PEDIA_STORAGE_INVALID_ARGUMENT);
+  CHECK(layer->Watch(PodQuery(), "abc", sdk::WatchSink(events.Sink()), &handle).code == PEDIA_STORAGE_INVALID_ARGUMENT);
 }
 
 TEST_CASE("memory layer closes watches that are still open when it is destroyed", "[memory]") {
