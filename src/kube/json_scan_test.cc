@@ -1,0 +1,67 @@
+#include "kube/json_scan.h"
+
+#include "catch.h"
+
+namespace pedia::kube::json {
+namespace {
+
+TEST_CASE("json scan accepts valid documents", "[kube]") {
+  for (std::string_view doc : {
+           "{}", "[]", " {\"a\" : [1, -2.5e+3, 0, true, false, null, \"x\"]} ", "\"\\u00e9\\n\\\"\"",
+           "[[[[]]], {\"\": {}}]", "0", "-0.0E-1", "\"caf\xc3\xa9\"", "\t\r\n[ ]\n"}) {
+    INFO(doc);
+    CHECK(ScanDocument(doc).ok());
+  }
+}
+
+TEST_CASE("json scan rejects malformed documents with a position", "[kube]") {
+  for (std::string_view doc : {"", "{", "[1,]", "{\"a\"}", "{\"a\":}", "{a:1}", "01", "1.", "-", "tru", "\"abc",
+                               "\"\\x\"", "\"\\u12g4\"", "[1 2]", "{} {}", "\"a\nb\"", "{\"a\":1,}", "nul"}) {
+    INFO(doc);
+    auto r = ScanDocument(doc);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::kInvalidArgument);
+    CHECK(r.status().message().find("malformed JSON at byte") != std::string::npos);
+  }
+}
+
+TEST_CASE("json scan rejects deep nesting without overflowing the stack", "[kube]") {
+  std::string deep(100000, '[');
+  auto r = ScanDocument(deep);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("too deep") != std::string::npos);
+}
+
+TEST_CASE("json scan finds members and elements", "[kube]") {
+  std::string_view doc = R"({"a": {"b" : [ 1, {"c":"d"} , [2] ]}, "e\u0078": "y"})";
+  auto root = ScanDocument(doc);
+  REQUIRE(root.ok());
+  auto a = FindMember(doc, root.value(), "a");
+  REQUIRE(a.ok());
+  CHECK(TypeOf(doc, a.value()) == Type::kObject);
+  auto b = FindMember(doc, a.value(), "b");
+  REQUIRE(b.ok());
+  std::vector<std::string> elements;
+  REQUIRE(ForEachElement(doc, b.value(), [&](Span v) {
+            elements.emplace_back(v.In(doc));
+            return true;
+          }).ok());
+  CHECK(elements == std::vector<std::string>{"1", R"({"c":"d"})", "[2]"});
+  auto ex = FindMember(doc, root.value(), "ex");  // escaped key
+  REQUIRE(ex.ok());
+  CHECK(DecodeString(doc, ex.value()).value() == "y");
+  auto missing = FindMember(doc, root.value(), "zz");
+  REQUIRE(missing.ok());
+  CHECK(missing.value().empty());
+}
+
+TEST_CASE("json decode string handles escapes and surrogate pairs", "[kube]") {
+  std::string_view doc = R"("a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud800x")";
+  auto s = DecodeString(doc, {0, doc.size()});
+  REQUIRE(s.ok());
+  CHECK(s.value() == "a\"b\\c/d\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbdx");
+  CHECK_FALSE(DecodeString("123", {0, 3}).ok());
+}
+
+}  // namespace
+}  // namespace pedia::kube::json

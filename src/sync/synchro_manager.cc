@@ -1,0 +1,185 @@
+#include "sync/synchro_manager.h"
+
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "base/log.h"
+#include "kube/rest_client.h"
+#include "sync/cluster_synchro.h"
+#include "sync/manifest_source.h"
+#include "sync/worker_pool.h"
+
+namespace pedia::sync {
+namespace {
+
+constexpr int kControlThreads = 4;
+
+class SynchroManagerImpl : public SynchroManager {
+ public:
+  SynchroManagerImpl(SynchroOptions options, storage::Storage* storage)
+      : options_(std::move(options)), storage_(storage) {}
+  ~SynchroManagerImpl() override { Stop(); }
+
+  Status Start() override {
+    transport_ = std::make_unique<kube::Transport>();
+    workers_ = std::make_unique<WorkerPool>(options_.worker_number);
+    control_ = std::make_unique<WorkerPool>(kControlThreads);
+    source_ = std::make_unique<ManifestSource>(options_.cluster_config);
+    Status s = source_->Start([this](const SourceSnapshot& snap) { Reconcile(snap); });
+    if (!s.ok()) return s;
+    ready_ = true;
+    return Status::Ok();
+  }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    if (source_) source_->Stop();
+    std::map<std::string, std::shared_ptr<ClusterSynchro>> clusters;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      clusters.swap(clusters_);
+    }
+    for (auto& [name, c] : clusters) c->Shutdown(/*clean=*/false);
+    if (workers_) workers_->Shutdown();
+    if (control_) control_->Shutdown();
+    transport_.reset();
+    PEDIA_LOG_INFO("synchro manager stopped", {"clusters", clusters.size()});
+  }
+
+  Status Ready() const override {
+    if (!ready_) return Status::Unavailable("the cluster source has not been read yet");
+    return Status::Ok();
+  }
+
+ private:
+  ClusterSynchroDeps Deps() {
+    ClusterSynchroDeps d;
+    d.transport = transport_.get();
+    d.storage = storage_;
+    d.workers = workers_.get();
+    d.control = control_.get();
+    d.page_size = options_.page_size;
+    return d;
+  }
+
+  // Runs on the source's thread; blocking here only delays the next poll.
+  void Reconcile(const SourceSnapshot& snap) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (stopped_) return;
+    for (const auto& [name, raw] : snap.clusters) {
+      ClusterSpec spec = raw;
+      std::string warning;
+      if (!spec.sync_resources_ref_name.empty()) {
+        auto ref = snap.sync_resources.find(spec.sync_resources_ref_name);
+        if (ref == snap.sync_resources.end()) {
+          warning = "sync resource ref is not found";
+        } else {
+          spec.sync_resources.insert(spec.sync_resources.end(), ref->second.sync_resources.begin(),
+                                     ref->second.sync_resources.end());
+        }
+      }
+      auto invalid = snap.invalid.find(name);
+      auto existing = clusters_.find(name);
+      if (existing == clusters_.end()) {
+        auto c = ClusterSynchro::Create(Deps(), spec, warning);
+        clusters_.emplace(name, c);
+        applied_[name] = spec;
+        c->Start();
+        if (invalid != snap.invalid.end()) c->MarkInvalid("InvalidConfig", invalid->second);
+        PEDIA_LOG_INFO("cluster added", {"cluster", name});
+        continue;
+      }
+      if (invalid != snap.invalid.end()) {
+        existing->second->MarkInvalid("InvalidConfig", invalid->second);
+        marked_invalid_.insert(name);
+        continue;
+      }
+      ClusterSpec& before = applied_[name];
+      if (!before.SameCredentials(spec)) {
+        PEDIA_LOG_INFO("cluster credentials changed; restarting its synchro", {"cluster", name});
+        existing->second->Shutdown(/*clean=*/false);
+        auto c = ClusterSynchro::Create(Deps(), spec, warning);
+        existing->second = c;
+        c->Start();
+      } else if (!(before == spec) || marked_invalid_.count(name) || applied_warning_[name] != warning) {
+        existing->second->UpdateSpec(spec, warning);
+      }
+      marked_invalid_.erase(name);
+      before = spec;
+      applied_warning_[name] = warning;
+    }
+    for (auto it = clusters_.begin(); it != clusters_.end();) {
+      if (snap.clusters.count(it->first)) {
+        ++it;
+        continue;
+      }
+      PEDIA_LOG_INFO("cluster removed; stopping its synchro and cleaning its data", {"cluster", it->first});
+      it->second->Shutdown(/*clean=*/true);
+      applied_.erase(it->first);
+      applied_warning_.erase(it->first);
+      it = clusters_.erase(it);
+    }
+    if (snap.authoritative && !cleaned_orphans_) {
+      // Clusters removed from the config while pedia was not running.
+      cleaned_orphans_ = true;
+      std::vector<std::string> orphans;
+      Status s = storage_->ListClusters([&](std::string_view name, std::string_view) {
+        if (!snap.clusters.count(std::string(name))) orphans.emplace_back(name);
+      });
+      if (!s.ok()) PEDIA_LOG_WARNING("cannot list stored clusters", {"err", s.message()});
+      for (const auto& name : orphans) {
+        PEDIA_LOG_INFO("cleaning a cluster that is no longer configured", {"cluster", name});
+        if (Status c = storage_->CleanCluster(name); !c.ok()) {
+          PEDIA_LOG_ERROR("cannot clean cluster", {"cluster", name}, {"err", c.message()});
+          continue;
+        }
+        storage_->DeleteCluster(name);
+      }
+    }
+  }
+
+  const SynchroOptions options_;
+  storage::Storage* storage_;
+  std::unique_ptr<kube::Transport> transport_;
+  std::unique_ptr<WorkerPool> workers_, control_;
+  std::unique_ptr<ClusterSource> source_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<ClusterSynchro>> clusters_;
+  std::map<std::string, ClusterSpec> applied_;
+  std::map<std::string, std::string> applied_warning_;
+  std::set<std::string> marked_invalid_;
+  bool cleaned_orphans_ = false;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SynchroManager>> SynchroManager::Create(const SynchroOptions& options,
+                                                               storage::Storage* storage) {
+  if (storage == nullptr) return Status::InvalidArgument("synchro manager: no storage layer");
+  if (options.worker_number <= 0) {
+    return Status::InvalidArgument("--worker-number must be greater than 0, got " +
+                                   std::to_string(options.worker_number));
+  }
+  if (options.page_size < 0) {
+    return Status::InvalidArgument("--page-size must not be negative, got " + std::to_string(options.page_size));
+  }
+  if (!options.host_kubeconfig.empty() && !options.cluster_config.empty()) {
+    return Status::InvalidArgument("--kubeconfig and --cluster-config are mutually exclusive\nHINT: choose the host "
+                                   "cluster or manifests on disk as the source of PediaClusters");
+  }
+  if (options.cluster_config.empty()) {
+    if (options.host_kubeconfig.empty()) {
+      return Status::InvalidArgument("no cluster source\nHINT: pass --cluster-config PATH (manifests on disk) or "
+                                     "--kubeconfig PATH (a host cluster's PediaCluster objects)");
+    }
+    return Status::Unimplemented(
+        "host-cluster mode (--kubeconfig) is not built yet: PediaCluster list/watch, finalizer, status subresource "
+        "and leader election are missing\nHINT: use --cluster-config with PediaCluster manifests");
+  }
+  return std::unique_ptr<SynchroManager>(new SynchroManagerImpl(options, storage));
+}
+
+}  // namespace pedia::sync
