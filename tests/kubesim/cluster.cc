@@ -302,6 +302,7 @@ struct Cluster::Watcher {
   std::string api_version;  // as requested
   std::string kind;
   WatchOptions options;
+  uint64_t after_rv = 0;  // a watch from a future RV skips events up to it
   std::shared_ptr<pedia::http::ResponseStream> stream;
   std::chrono::steady_clock::time_point deadline;
   std::shared_ptr<std::atomic<bool>> closed = std::make_shared<std::atomic<bool>>(false);
@@ -597,6 +598,7 @@ Status Cluster::Watch(const ResourceType& type, const std::string& version, cons
       if (t == EventType::kDeleted ? before || now : now) w->Send(w->EventLine(t, *e.object));
     }
   }
+  if (!from_now) w->after_rv = start;
   watchers_.emplace(next_watcher_id_++, std::move(w));
   return Status::Ok();
 }
@@ -614,7 +616,7 @@ void Cluster::Record(const ResourceType& type, EventType event, ObjectPtr object
       it = watchers_.erase(it);
       continue;
     }
-    if (w.type_key == key) {
+    if (w.type_key == key && object->rv > w.after_rv) {
       bool now = Matches(*object, w.options.ns, w.options.labels, w.options.fields);
       bool before = prev && Matches(*prev, w.options.ns, w.options.labels, w.options.fields);
       EventType t = event;
