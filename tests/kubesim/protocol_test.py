@@ -5,6 +5,7 @@ writes, host-cluster mode) over plain HTTP.  Usage: protocol_test.py KUBESIM"""
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -43,6 +44,7 @@ class Sim:
         check(rc == 0, f"kubesim exited with {rc}")
         if rc != 0:
             print(open(self.log).read()[-4000:])
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def request(self, method, path, body=None, token=TOKEN, headers=None, port=None):
         conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=10)
