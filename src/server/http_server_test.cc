@@ -1,6 +1,9 @@
 #include "server/http_server.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -137,8 +140,8 @@ TEST_CASE("plain server answers, keeps connections alive and streams", "[server]
       return;
     }
     if (req.path == "/none") return;  // the responder answers 500 itself
-    responder->Send(Text(req.method + " " + req.path + " ? " + req.query + " ua=" +
-                         std::string(req.Header("user-agent"))));
+    responder->Send(
+        Text(req.method + " " + req.path + " ? " + req.query + " ua=" + std::string(req.Header("user-agent"))));
   });
   REQUIRE(server.Start().ok());
   REQUIRE(server.port() > 0);
@@ -183,7 +186,8 @@ TEST_CASE("a client disconnect ends the stream and runs OnClosed", "[server]") {
   CURL* curl = curl_easy_init();
   curl_easy_setopt(curl, CURLOPT_URL, Url(server, "/watch").c_str());
   // Returning 0 from the write callback aborts the transfer: the client goes away.
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
   CHECK(curl_easy_perform(curl) == CURLE_WRITE_ERROR);
   curl_easy_cleanup(curl);
   CHECK(closed.WaitFor(std::chrono::seconds(5)));
@@ -294,7 +298,8 @@ struct Pki {
     dir = mkdtemp(tmpl);
     std::string d = dir.string();
     std::string script =
-        "set -e; cd '" + d + "';"
+        "set -e; cd '" + d +
+        "';"
         "q() { \"$@\" >/dev/null 2>&1; };"
         "mkca() { q openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key -out $1.crt -days 1 -subj /CN=$1; };"
         "mkca ca-a; mkca ca-b; mkca rogue;"
@@ -401,10 +406,6 @@ TEST_CASE("a responder or stream kept past Stop() is harmless", "[server]") {
 }
 
 }  // namespace pedia::http
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 namespace pedia::http {
 namespace {
