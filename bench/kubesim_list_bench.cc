@@ -8,11 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -180,11 +180,11 @@ int main(int argc, char** argv) {
   std::sort(base_ms.begin(), base_ms.end());
   auto median = [](const std::vector<double>& v) { return v[v.size() / 2]; };
   auto p90 = [](const std::vector<double>& v) { return v[v.size() * 9 / 10]; };
-  std::printf("clusters=%d pods/cluster=%d page=%d lists=%zu (each list = %zu pages, %.1f MB)\n", clusters, pods,
-              limit, sim_ms.size(), captured.size(), list_bytes / 1e6);
+  std::printf("clusters=%d pods/cluster=%d page=%d lists=%zu (each list = %zu pages, %.1f MB)\n", clusters, pods, limit,
+              sim_ms.size(), captured.size(), list_bytes / 1e6);
   std::printf("kubesim startup (generate + listen): %.2f s, RSS %.0f MB\n", startup_s, rss_kb / 1024.0);
-  std::printf("kubesim  list of %d pods: median %.1f ms, p90 %.1f ms (%.0f MB/s)\n", pods, median(sim_ms),
-              p90(sim_ms), list_bytes / 1e3 / median(sim_ms));
+  std::printf("kubesim  list of %d pods: median %.1f ms, p90 %.1f ms (%.0f MB/s)\n", pods, median(sim_ms), p90(sim_ms),
+              list_bytes / 1e3 / median(sim_ms));
   std::printf("baseline list of %d pods: median %.1f ms, p90 %.1f ms (%.0f MB/s)\n", pods, median(base_ms),
               p90(base_ms), list_bytes / 1e3 / median(base_ms));
   std::printf("ratio kubesim/baseline (median): %.2f\n", median(sim_ms) / median(base_ms));

@@ -24,8 +24,8 @@
 #include <cstdio>
 #include <deque>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -323,7 +323,10 @@ class Session : public SessionBase {
  public:
   Session(std::shared_ptr<net::io_context> ioc, Stream stream, std::shared_ptr<ServerCore> core,
           std::shared_ptr<SessionRegistry> registry, std::string remote)
-      : ioc_(std::move(ioc)), stream_(std::move(stream)), core_(std::move(core)), registry_(std::move(registry)),
+      : ioc_(std::move(ioc)),
+        stream_(std::move(stream)),
+        core_(std::move(core)),
+        registry_(std::move(registry)),
         remote_(std::move(remote)) {}
 
   ~Session() override {
@@ -428,10 +431,8 @@ class Session : public SessionBase {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(core_->options.max_header_bytes));
     parser_->body_limit(core_->options.max_body_bytes);
-    Lowest().expires_after(requests_served_ == 0 ? core_->options.request_timeout
-                                                 : core_->options.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = Self()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    Lowest().expires_after(requests_served_ == 0 ? core_->options.request_timeout : core_->options.idle_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -553,14 +554,13 @@ class Session : public SessionBase {
     bool is_last = false;
     if (!stream_impl_->TakeNext(&current_, &is_last)) return;
     writing_ = true;
-    net::async_write(stream_, net::buffer(current_),
-                     [self = Self(), is_last](beast::error_code ec, size_t n) {
-                       self->writing_ = false;
-                       if (self->stream_impl_) self->stream_impl_->Written(n);
-                       if (ec) return self->AbortStream();
-                       if (is_last) return self->AbortStream();  // done: end and close
-                       self->Pump();
-                     });
+    net::async_write(stream_, net::buffer(current_), [self = Self(), is_last](beast::error_code ec, size_t n) {
+      self->writing_ = false;
+      if (self->stream_impl_) self->stream_impl_->Written(n);
+      if (ec) return self->AbortStream();
+      if (is_last) return self->AbortStream();  // done: end and close
+      self->Pump();
+    });
   }
 
   void AbortStream() {
@@ -644,8 +644,8 @@ struct Server::Impl {
       socket.set_option(tcp::no_delay(true), ignored);
       if (ssl_ctx) {
         using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-        std::make_shared<Session<TlsStream>>(ioc, TlsStream(beast::tcp_stream(std::move(socket)), *ssl_ctx),
-                                             core, registry, std::move(remote))
+        std::make_shared<Session<TlsStream>>(ioc, TlsStream(beast::tcp_stream(std::move(socket)), *ssl_ctx), core,
+                                             registry, std::move(remote))
             ->Start();
       } else {
         std::make_shared<Session<beast::tcp_stream>>(ioc, beast::tcp_stream(std::move(socket)), core, registry,

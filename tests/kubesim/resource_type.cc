@@ -61,9 +61,9 @@ bool KubeVersionBefore(const std::string& a, const std::string& b) {
 
 namespace {
 
-ResourceType Make(std::string group, std::string version, std::string resource, std::string singular,
-                  std::string kind, bool namespaced, bool has_status, bool has_generation,
-                  std::vector<std::string> short_names, std::vector<std::string> categories = {}) {
+ResourceType Make(std::string group, std::string version, std::string resource, std::string singular, std::string kind,
+                  bool namespaced, bool has_status, bool has_generation, std::vector<std::string> short_names,
+                  std::vector<std::string> categories = {}) {
   ResourceType t;
   t.group = std::move(group);
   t.versions = {std::move(version)};

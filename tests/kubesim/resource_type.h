@@ -27,9 +27,7 @@ struct ResourceType {
   const std::string& storage_version() const { return storage.empty() ? versions.front() : storage; }
   /// "pods", "deployments.apps": the key objects of this type are stored under.
   std::string Key() const { return group.empty() ? resource : resource + "." + group; }
-  std::string ApiVersion(const std::string& version) const {
-    return group.empty() ? version : group + "/" + version;
-  }
+  std::string ApiVersion(const std::string& version) const { return group.empty() ? version : group + "/" + version; }
   bool Serves(const std::string& version) const;
 };
 
