@@ -33,13 +33,13 @@ _pedia_value() {
     'pedia_apiserver -v'|'pedia_apiserver --v') echo 'text' ;;
     'pedia_apiserver --logging-format') echo 'choice text json' ;;
     'pedia_apiserver --feature-gates') echo 'text' ;;
-    'pedia_apiserver --storage-name') echo 'text' ;;
+    'pedia_apiserver --storage-name') echo 'dynamic storage-names' ;;
     'pedia_apiserver --storage-config') echo 'text' ;;
     'pedia_apiserver --kubeconfig') echo 'text' ;;
     'pedia_clustersynchro_manager -v'|'pedia_clustersynchro_manager --v') echo 'text' ;;
     'pedia_clustersynchro_manager --logging-format') echo 'choice text json' ;;
     'pedia_clustersynchro_manager --feature-gates') echo 'text' ;;
-    'pedia_clustersynchro_manager --storage-name') echo 'text' ;;
+    'pedia_clustersynchro_manager --storage-name') echo 'dynamic storage-names' ;;
     'pedia_clustersynchro_manager --storage-config') echo 'text' ;;
     'pedia_clustersynchro_manager --kubeconfig') echo 'text' ;;
     'pedia_controller_manager -v'|'pedia_controller_manager --v') echo 'text' ;;
@@ -49,7 +49,7 @@ _pedia_value() {
     'pedia_binding_apiserver -v'|'pedia_binding_apiserver --v') echo 'text' ;;
     'pedia_binding_apiserver --logging-format') echo 'choice text json' ;;
     'pedia_binding_apiserver --feature-gates') echo 'text' ;;
-    'pedia_binding_apiserver --storage-name') echo 'text' ;;
+    'pedia_binding_apiserver --storage-name') echo 'dynamic storage-names' ;;
     'pedia_binding_apiserver --storage-config') echo 'text' ;;
     'pedia_binding_apiserver --kubeconfig') echo 'text' ;;
     'pedia_plugin -v'|'pedia_plugin --v') echo 'text' ;;
@@ -79,6 +79,7 @@ _pedia_complete_value() {
     file) COMPREPLY=($(compgen -f -- "$2")) ;;
     dir) COMPREPLY=($(compgen -d -- "$2")) ;;
     choice\ *) COMPREPLY=($(compgen -W "${1#choice }" -- "$2")) ;;
+    dynamic\ *) COMPREPLY=($(compgen -W "$(pedia __complete "${1#dynamic }" 2>/dev/null)" -- "$2")) ;;
     *) COMPREPLY=() ;;
   esac
 }
