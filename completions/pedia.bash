@@ -33,7 +33,7 @@ _pedia_value() {
     'pedia_apiserver -v'|'pedia_apiserver --v') echo 'text' ;;
     'pedia_apiserver --logging-format') echo 'choice text json' ;;
     'pedia_apiserver --feature-gates') echo 'text' ;;
-    'pedia_apiserver --storage-name') echo 'text' ;;
+    'pedia_apiserver --storage-name') echo 'dynamic storage-names' ;;
     'pedia_apiserver --storage-config') echo 'text' ;;
     'pedia_apiserver --bind-address') echo 'text' ;;
     'pedia_apiserver --secure-port') echo 'text' ;;
@@ -58,7 +58,7 @@ _pedia_value() {
     'pedia_clustersynchro_manager -v'|'pedia_clustersynchro_manager --v') echo 'text' ;;
     'pedia_clustersynchro_manager --logging-format') echo 'choice text json' ;;
     'pedia_clustersynchro_manager --feature-gates') echo 'text' ;;
-    'pedia_clustersynchro_manager --storage-name') echo 'text' ;;
+    'pedia_clustersynchro_manager --storage-name') echo 'dynamic storage-names' ;;
     'pedia_clustersynchro_manager --storage-config') echo 'text' ;;
     'pedia_clustersynchro_manager --kubeconfig') echo 'text' ;;
     'pedia_clustersynchro_manager --cluster-config') echo 'text' ;;
@@ -80,7 +80,7 @@ _pedia_value() {
     'pedia_binding_apiserver -v'|'pedia_binding_apiserver --v') echo 'text' ;;
     'pedia_binding_apiserver --logging-format') echo 'choice text json' ;;
     'pedia_binding_apiserver --feature-gates') echo 'text' ;;
-    'pedia_binding_apiserver --storage-name') echo 'text' ;;
+    'pedia_binding_apiserver --storage-name') echo 'dynamic storage-names' ;;
     'pedia_binding_apiserver --storage-config') echo 'text' ;;
     'pedia_binding_apiserver --bind-address') echo 'text' ;;
     'pedia_binding_apiserver --secure-port') echo 'text' ;;
@@ -142,6 +142,7 @@ _pedia_complete_value() {
     file) COMPREPLY=($(compgen -f -- "$2")) ;;
     dir) COMPREPLY=($(compgen -d -- "$2")) ;;
     choice\ *) COMPREPLY=($(compgen -W "${1#choice }" -- "$2")) ;;
+    dynamic\ *) COMPREPLY=($(compgen -W "$(pedia __complete "${1#dynamic }" 2>/dev/null)" -- "$2")) ;;
     *) COMPREPLY=() ;;
   esac
 }

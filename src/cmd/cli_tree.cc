@@ -46,6 +46,7 @@ CliOption ReadOption(const CLI::Option* o) {
     if (out.value == CliOption::Value::kFile) out.value_name = "FILE";
     if (out.value == CliOption::Value::kDirectory) out.value_name = "DIR";
     out.default_value = o->get_default_str();
+    if (o->check_lname("storage-name")) out.dynamic_values = "storage-names";
   }
   return out;
 }
