@@ -449,6 +449,10 @@ void ClusterSynchro::Publish() {
     deps_.transport->After(milliseconds(1000), [self = shared_from_this()] { self->SchedulePublish(); });
     return;
   }
+  if (deps_.status_sink) {
+    json parsed = json::parse(record, nullptr, false);
+    if (!parsed.is_discarded()) deps_.status_sink(name_, parsed["status"].dump());
+  }
   std::lock_guard<std::mutex> l(mu_);
   last_record_ = record;
 }

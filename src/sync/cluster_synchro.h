@@ -12,6 +12,7 @@
 #define PEDIA_SYNC_CLUSTER_SYNCHRO_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,9 @@ struct ClusterSynchroDeps {
   WorkerPool* control = nullptr;  // lifecycle work that may block
   int64_t page_size = 0;
   std::chrono::milliseconds health_period{5000};
+  /// Host-cluster mode: also writes the status object (JSON) to the
+  /// PediaCluster's status subresource.  Called on a control thread.
+  std::function<void(const std::string& name, const std::string& status_json)> status_sink;
 };
 
 class ClusterSynchro : public std::enable_shared_from_this<ClusterSynchro> {

@@ -103,9 +103,9 @@ nlohmann::json Record(storage::Storage* st, const std::string& cluster) {
 }
 
 std::string Condition(const nlohmann::json& record, const std::string& type, const char* field = "reason") {
-  if (!record.is_object()) return "";
+  if (!record.is_object() || !record.contains("status") || !record["status"].contains("conditions")) return "";
   for (const auto& c : record["status"]["conditions"]) {
-    if (c["type"] == type) return c[field];
+    if (c.value("type", "") == type) return c.value(field, "");
   }
   return "";
 }
@@ -392,6 +392,69 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
     REQUIRE(ks.Request(c1, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("while-bad")).ok());
     REQUIRE(WaitFor([&] { return in_sync(c1); }));
   }
+}
+
+}  // namespace
+}  // namespace pedia::sync
+
+// ---- Host-cluster mode against kubesim --host-mode ----
+
+namespace pedia::sync {
+namespace {
+
+TEST_CASE("synchro e2e: host-cluster mode with finalizer, status subresource and lease", "[.][sync-kubesim]") {
+  auto started = testing::Kubesim::Start(2, 50, "sim-token", {"--host-mode"});
+  REQUIRE(started.ok());
+  auto& ks = *started.value();
+  const std::string host = ks.clusters()[0].name, member = ks.clusters()[1].name;
+  const std::string api = "/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters";
+  nlohmann::json pc = {{"apiVersion", "cluster.clusterpedia.io/v1alpha2"},
+                       {"kind", "PediaCluster"},
+                       {"metadata", {{"name", "m1"}}},
+                       {"spec",
+                        {{"apiserver", ks.clusters()[1].url},
+                         {"tokenData", Base64("sim-token")},
+                         {"caData", Base64(ReadFile(ks.ca_file()))},
+                         {"syncResources", {{{"group", ""}, {"resources", {"pods"}}}}}}}};
+  auto created = ks.Request(host, "POST", api, pc.dump());
+  REQUIRE(created.ok());
+
+  auto storage = OpenTestStorage();
+  SynchroOptions o;
+  o.host_kubeconfig = ks.clusters()[0].kubeconfig_path;
+  o.leader_elect_namespace = "default";
+  o.leader_elect_retry_period = 200ms;
+  auto manager = SynchroManager::Create(o, storage.get());
+  REQUIRE(manager.ok());
+  REQUIRE(manager.value()->Start().ok());
+
+  const storage::Gvr pods{"", "v1", "pods"};
+  REQUIRE(WaitFor([&] { return Stored(storage.get(), "m1", pods) == ks.Snapshot(member, "/api/v1/pods"); }, 30s));
+  REQUIRE(WaitFor([&] { return manager.value()->Ready().ok(); }));
+
+  auto host_object = [&] {
+    auto r = ks.Request(host, "GET", api + "/m1");
+    return r.ok() ? nlohmann::json::parse(r->body) : nlohmann::json();
+  };
+  REQUIRE(WaitFor([&] {
+    auto obj = host_object();
+    return obj.is_object() && obj["metadata"].contains("finalizers") &&
+           Condition(obj, "Ready", "status") == "True";
+  }));
+  auto obj = host_object();
+  CHECK(obj["metadata"]["finalizers"] == nlohmann::json({"clusterpedia.io/cluster-synchro-controller"}));
+  CHECK(obj["status"]["version"].is_string());
+  auto lease = ks.Request(host, "GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/" + o.leader_elect_name);
+  REQUIRE(lease.ok());
+  CHECK(nlohmann::json::parse(lease->body)["spec"]["holderIdentity"].get<std::string>().size() > 0);
+
+  // Deleting the PediaCluster cleans its data, then the finalizer goes.
+  REQUIRE(ks.Request(host, "DELETE", api + "/m1").ok());
+  REQUIRE(WaitFor([&] {
+    return Stored(storage.get(), "m1", pods).empty() && Record(storage.get(), "m1").is_null() &&
+           ks.Request(host, "GET", api + "/m1").status().IsNotFound();
+  }, 20s));
+  manager.value()->Stop();
 }
 
 }  // namespace
