@@ -174,6 +174,15 @@ class SynchroManagerImpl : public SynchroManager {
       before = spec;
       applied_warning_[name] = warning;
     }
+    // Host mode: an invalid object leaves the running synchro alone but
+    // says so in Validated (the manifest source keeps the last valid spec).
+    for (const auto& [name, why] : snap.invalid) {
+      if (snap.clusters.count(name)) continue;
+      if (auto it = clusters_.find(name); it != clusters_.end()) {
+        it->second->MarkInvalid("InvalidConfig", why);
+        marked_invalid_.insert(name);
+      }
+    }
     for (auto it = clusters_.begin(); it != clusters_.end();) {
       if (snap.clusters.count(it->first) || snap.invalid.count(it->first)) {
         ++it;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +28,8 @@ using namespace std::chrono_literals;
 
 // Counts and optionally fails write_batch calls of the memory layer.
 std::atomic<bool> g_fail_writes{false};
+std::string g_reject_name;  // writes of this object name fail with INVALID_ARGUMENT
+std::mutex g_reject_mu;
 std::atomic<int64_t> g_upserts{0}, g_deletes{0};
 pedia_storage_plugin g_table;
 
@@ -36,6 +39,16 @@ uint32_t CountingWriteBatch(pedia_storage_instance* instance, const pedia_storag
   if (g_fail_writes) {
     std::snprintf(err->message, sizeof err->message, "test: storage is down");
     return PEDIA_STORAGE_UNAVAILABLE;
+  }
+  {
+    std::lock_guard<std::mutex> l(g_reject_mu);
+    for (size_t i = 0; i < count && !g_reject_name.empty(); ++i) {
+      if (std::string_view(writes[i].object.name.data, writes[i].object.name.len) == g_reject_name) {
+        *failed_index = i;
+        std::snprintf(err->message, sizeof err->message, "test: object rejected");
+        return PEDIA_STORAGE_INVALID_ARGUMENT;
+      }
+    }
   }
   uint32_t rc = storage::memory::MemoryStorageTable()->write_batch(instance, resource, writes, count, failed_index, err);
   if (rc == PEDIA_STORAGE_OK) {
@@ -233,6 +246,34 @@ TEST_CASE("synchro e2e: initial sync, changes, dropped watch, 410, restart, remo
     std::this_thread::sleep_for(300ms);
     CHECK(g_upserts - upserts == 2);
     CHECK(g_deletes - deletes == 1);
+  }
+  SECTION("a write storage rejects is dropped, counted and shown; the rest is written") {
+    {
+      std::lock_guard<std::mutex> l(g_reject_mu);
+      g_reject_name = "rejected";
+    }
+    member.Upsert("pods", "ns1", "rejected");
+    member.Upsert("pods", "ns1", "accepted");
+    REQUIRE(WaitFor([&] { return Stored(f.storage.get(), "c1").count("ns1/accepted") == 1; }));
+    REQUIRE(WaitFor([&] {
+      auto r = Record(f.storage.get(), "c1");
+      std::string m = r["status"]["syncResources"][0]["resources"][0]["syncConditions"][0]["message"];
+      return m.find("1 object(s) dropped") != std::string::npos && m.find("test: object rejected") != std::string::npos;
+    }));
+    CHECK(Stored(f.storage.get(), "c1").count("ns1/rejected") == 0);
+    std::lock_guard<std::mutex> l(g_reject_mu);
+    g_reject_name.clear();
+  }
+  SECTION("removing a resource from syncResources cleans it") {
+    member.AddWidgetCrd();
+    member.Upsert("widgets", "ns1", "w1");
+    std::string only_widgets = ClusterManifest("c1", member.url(), "good-token");
+    const std::string pods_entry = "- {group: \"\", resources: [pods]}";
+    only_widgets.replace(only_widgets.find(pods_entry), pods_entry.size(), "- {group: ex.io, resources: [widgets]}");
+    f.WriteConfig(only_widgets);
+    REQUIRE(WaitFor([&] {
+      return Stored(f.storage.get(), "c1").empty() && Stored(f.storage.get(), "c1", {"ex.io", "v1", "widgets"}).size() == 1;
+    }));
   }
   SECTION("removing the cluster cleans its objects and record") {
     f.WriteConfig("");
