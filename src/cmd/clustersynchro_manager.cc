@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
-#include <tuple>
 #include <string>
+#include <tuple>
 
 #include "base/exit_status.h"
 #include "base/log.h"
@@ -90,11 +90,16 @@ bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
     size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string unit = text.substr(unit_start, i - unit_start);
-    if (unit == "ms") total_ms += value;
-    else if (unit == "s") total_ms += value * 1000;
-    else if (unit == "m") total_ms += value * 60000;
-    else if (unit == "h") total_ms += value * 3600000;
-    else return false;
+    if (unit == "ms")
+      total_ms += value;
+    else if (unit == "s")
+      total_ms += value * 1000;
+    else if (unit == "m")
+      total_ms += value * 60000;
+    else if (unit == "h")
+      total_ms += value * 3600000;
+    else
+      return false;
   }
   if (total_ms <= 0) return false;
   *out = std::chrono::milliseconds(static_cast<int64_t>(total_ms));
@@ -123,12 +128,12 @@ int RunClustersynchroManager(int argc, char** argv) {
   Define(&app, &o);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (int rc = ApplyCommon(o.common, argv[0]); rc >= 0) return rc;
-  for (auto [flag, text, out] : {std::tuple{"--leader-elect-lease-duration", &o.leader_elect_lease_duration,
-                                            &o.sync.leader_elect_lease_duration},
-                                 std::tuple{"--leader-elect-renew-deadline", &o.leader_elect_renew_deadline,
-                                            &o.sync.leader_elect_renew_deadline},
-                                 std::tuple{"--leader-elect-retry-period", &o.leader_elect_retry_period,
-                                            &o.sync.leader_elect_retry_period}}) {
+  for (auto [flag, text, out] :
+       {std::tuple{"--leader-elect-lease-duration", &o.leader_elect_lease_duration,
+                   &o.sync.leader_elect_lease_duration},
+        std::tuple{"--leader-elect-renew-deadline", &o.leader_elect_renew_deadline,
+                   &o.sync.leader_elect_renew_deadline},
+        std::tuple{"--leader-elect-retry-period", &o.leader_elect_retry_period, &o.sync.leader_elect_retry_period}}) {
     if (!ParseDuration(*text, out)) {
       PrintError(argv[0], Status::InvalidArgument(std::string("invalid ") + flag + " \"" + *text +
                                                   "\"\nHINT: use a duration such as 15s, 1m30s or 500ms"));
@@ -173,7 +178,8 @@ int RunClustersynchroManager(int argc, char** argv) {
         if (!s.ok()) return r->Send(Text(503, "[-]" + s.message() + "\nreadyz check failed\n"));
         return r->Send(Text(200, "ok"));
       }
-      if (req.path == "/") return r->Send(Text(200, "pedia clustersynchro-manager: /metrics /healthz /readyz /livez\n"));
+      if (req.path == "/")
+        return r->Send(Text(200, "pedia clustersynchro-manager: /metrics /healthz /readyz /livez\n"));
       r->Send(Text(404, "not found\n"));
     });
     if (Status s = server->Start(); !s.ok()) {

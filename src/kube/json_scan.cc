@@ -45,7 +45,14 @@ Status ScanString(std::string_view doc, size_t* pos) {
     if (i + 1 >= n) return Malformed(i, "unterminated escape");
     char e = doc[i + 1];
     switch (e) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
         i += 2;
         break;
       case 'u':
@@ -185,11 +192,21 @@ std::string Unescape(std::string_view raw) {
     }
     char e = raw[++i];
     switch (e) {
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         uint32_t cp = Hex4(raw, i + 1);
         i += 4;
@@ -205,7 +222,9 @@ std::string Unescape(std::string_view raw) {
         AppendUtf8(out, cp);
         break;
       }
-      default: out += e; break;  // " \ /
+      default:
+        out += e;
+        break;  // " \ /
     }
   }
   return out;
@@ -220,12 +239,19 @@ void SkipSpace(std::string_view doc, size_t* pos) {
 Type TypeOf(std::string_view doc, Span value) {
   if (value.empty() || value.begin >= doc.size()) return Type::kNone;
   switch (doc[value.begin]) {
-    case '{': return Type::kObject;
-    case '[': return Type::kArray;
-    case '"': return Type::kString;
-    case 't': case 'f': return Type::kBool;
-    case 'n': return Type::kNull;
-    default: return Type::kNumber;
+    case '{':
+      return Type::kObject;
+    case '[':
+      return Type::kArray;
+    case '"':
+      return Type::kString;
+    case 't':
+    case 'f':
+      return Type::kBool;
+    case 'n':
+      return Type::kNull;
+    default:
+      return Type::kNumber;
   }
 }
 

@@ -6,9 +6,9 @@ namespace pedia::kube::json {
 namespace {
 
 TEST_CASE("json scan accepts valid documents", "[kube]") {
-  for (std::string_view doc : {
-           "{}", "[]", " {\"a\" : [1, -2.5e+3, 0, true, false, null, \"x\"]} ", "\"\\u00e9\\n\\\"\"",
-           "[[[[]]], {\"\": {}}]", "0", "-0.0E-1", "\"caf\xc3\xa9\"", "\t\r\n[ ]\n"}) {
+  for (std::string_view doc :
+       {"{}", "[]", " {\"a\" : [1, -2.5e+3, 0, true, false, null, \"x\"]} ", "\"\\u00e9\\n\\\"\"",
+        "[[[[]]], {\"\": {}}]", "0", "-0.0E-1", "\"caf\xc3\xa9\"", "\t\r\n[ ]\n"}) {
     INFO(doc);
     CHECK(ScanDocument(doc).ok());
   }

@@ -74,9 +74,8 @@ TEST_CASE("normalizer removes annotations left empty and adds them when missing"
 
   auto with_cluster = NormalizeObject(R"({"metadata":{"name":"a","resourceVersion":"1"}})", Options());
   REQUIRE(with_cluster.ok());
-  CHECK(with_cluster.value().json ==
-        R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","resourceVersion":"1",)"
-        R"("annotations":{"shadow.clusterpedia.io/cluster-name":"c1"}}})");
+  CHECK(with_cluster.value().json == R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","resourceVersion":"1",)"
+                                     R"("annotations":{"shadow.clusterpedia.io/cluster-name":"c1"}}})");
 }
 
 TEST_CASE("normalizer replaces a stale cluster-name annotation", "[kube]") {
@@ -90,16 +89,15 @@ TEST_CASE("normalizer replaces a stale cluster-name annotation", "[kube]") {
 }
 
 TEST_CASE("normalizer rejects malformed and incomplete objects", "[kube]") {
-  for (std::string_view bad : {
-           "", "[]", "{", R"({"metadata":{"name":"a","resourceVersion":"1"})",
-           R"({"metadata":{"name":"a","resourceVersion":"1"}} x)", R"({"spec":{}})",
-           R"({"metadata":{"resourceVersion":"1"}})", R"({"metadata":{"name":"a"}})",
-           R"({"metadata":{"name":1,"resourceVersion":"1"}})", R"({"metadata":[]})",
-           R"({"metadata":{"name":"a","resourceVersion":"1","labels":{"a":1}}})",
-           R"({"metadata":{"name":"a","resourceVersion":"1","creationTimestamp":"yesterday"}})",
-           R"({"metadata":{"name":"a","resourceVersion":"1","annotations":{"a":null}}})",
-           R"({"metadata":{"name":"a","resourceVersion":"1","ownerReferences":{}}})",
-           R"({"metadata":{"name":"a\q","resourceVersion":"1"}})"}) {
+  for (std::string_view bad : {"", "[]", "{", R"({"metadata":{"name":"a","resourceVersion":"1"})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1"}} x)", R"({"spec":{}})",
+                               R"({"metadata":{"resourceVersion":"1"}})", R"({"metadata":{"name":"a"}})",
+                               R"({"metadata":{"name":1,"resourceVersion":"1"}})", R"({"metadata":[]})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1","labels":{"a":1}}})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1","creationTimestamp":"yesterday"}})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1","annotations":{"a":null}}})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1","ownerReferences":{}}})",
+                               R"({"metadata":{"name":"a\q","resourceVersion":"1"}})"}) {
     INFO(bad);
     auto r = NormalizeObject(bad, Options());
     REQUIRE_FALSE(r.ok());

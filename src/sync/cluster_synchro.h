@@ -101,8 +101,8 @@ class ClusterSynchro : public std::enable_shared_from_this<ClusterSynchro> {
   std::vector<ClusterCondition> conditions_;
   std::map<storage::Gvr, std::shared_ptr<ResourceSynchro>> synchros_;
   std::map<storage::Gvr, SyncCondition> removed_;  // removed resources awaiting cleanup failure
-  bool running_ = false;   // Init succeeded
-  bool paused_ = false;    // unhealthy: watches stopped
+  bool running_ = false;                           // Init succeeded
+  bool paused_ = false;                            // unhealthy: watches stopped
   std::string health_ = "Unknown";
   int init_attempt_ = 0;
   kube::TimerId probe_timer_ = 0, publish_timer_ = 0, negotiate_timer_ = 0, init_timer_ = 0, crd_timer_ = 0;

@@ -1,7 +1,6 @@
 #include "sync/discovery.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"

@@ -30,14 +30,14 @@ struct ApiGroup {
 
 struct CrdInfo {
   std::string group, plural, kind;
-  std::vector<std::string> served_versions;  // in spec order
+  std::vector<std::string> served_versions;                 // in spec order
   std::map<std::string, std::string> printer_columns_json;  // version -> JSON array
 };
 
 struct Discovery {
   std::string git_version;
   std::vector<ApiGroup> groups;
-  std::vector<ApiResource> resources;  // every group/version, no subresources
+  std::vector<ApiResource> resources;                           // every group/version, no subresources
   std::map<std::pair<std::string, std::string>, CrdInfo> crds;  // (group, plural)
   bool IsCustom(const std::string& group, const std::string& resource) const {
     return crds.count({group, resource}) > 0;

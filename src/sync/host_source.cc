@@ -3,9 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <future>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "base/log.h"
 
@@ -29,11 +28,16 @@ class HostSource::Informer : public std::enable_shared_from_this<HostSource::Inf
  public:
   Informer(kube::Transport* t, std::shared_ptr<const kube::ConnectionConfig> c, std::string resource,
            std::function<void()> changed)
-      : t_(t), c_(std::move(c)), path_(std::string(kGroupVersionPath) + "/" + resource),
-        changed_(std::move(changed)), state_(std::make_shared<State>()) {}
+      : t_(t),
+        c_(std::move(c)),
+        path_(std::string(kGroupVersionPath) + "/" + resource),
+        changed_(std::move(changed)),
+        state_(std::make_shared<State>()) {}
   ~Informer() { Stop(); }
 
-  void Start() { t_->Post([s = state_, self = this] { self->List(); }); }
+  void Start() {
+    t_->Post([s = state_, self = this] { self->List(); });
+  }
   // Waits until the loop thread has seen the stop, so no callback touches
   // this object afterwards.
   void Stop() {
@@ -88,33 +92,34 @@ class HostSource::Informer : public std::enable_shared_from_this<HostSource::Inf
   // Loop thread.
   void List() {
     if (state_->stopped) return;
-    state_->request = t_->Get(c_, path_, std::chrono::seconds(30), [this, s = state_](const Status& st, kube::HttpResponse r) {
-      if (s->stopped) return;
-      s->request = 0;
-      if (!st.ok()) return Retry(st, true);
-      json list = json::parse(r.body, nullptr, false);
-      if (list.is_discarded() || !list.is_object() || !list.contains("items") || !list["items"].is_array()) {
-        return Retry(Status::InvalidArgument("list " + path_ + ": not a list"), true);
-      }
-      try {
-        std::lock_guard<std::mutex> l(s->mu);
-        s->objects.clear();
-        for (auto& item : list["items"]) {
-          if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object()) continue;
-          item["apiVersion"] = "cluster.clusterpedia.io/v1alpha2";
-          s->objects[item["metadata"].value("name", "")] = item;
-        }
-        s->synced = true;
-        rv_ = list.contains("metadata") && list["metadata"].is_object()
-                  ? list["metadata"].value("resourceVersion", "")
-                  : "";
-      } catch (const json::exception& e) {
-        return Retry(Status::InvalidArgument("list " + path_ + ": " + e.what()), true);
-      }
-      s->attempt = 0;
-      changed_();
-      Watch();
-    });
+    state_->request =
+        t_->Get(c_, path_, std::chrono::seconds(30), [this, s = state_](const Status& st, kube::HttpResponse r) {
+          if (s->stopped) return;
+          s->request = 0;
+          if (!st.ok()) return Retry(st, true);
+          json list = json::parse(r.body, nullptr, false);
+          if (list.is_discarded() || !list.is_object() || !list.contains("items") || !list["items"].is_array()) {
+            return Retry(Status::InvalidArgument("list " + path_ + ": not a list"), true);
+          }
+          try {
+            std::lock_guard<std::mutex> l(s->mu);
+            s->objects.clear();
+            for (auto& item : list["items"]) {
+              if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object()) continue;
+              item["apiVersion"] = "cluster.clusterpedia.io/v1alpha2";
+              s->objects[item["metadata"].value("name", "")] = item;
+            }
+            s->synced = true;
+            rv_ = list.contains("metadata") && list["metadata"].is_object()
+                      ? list["metadata"].value("resourceVersion", "")
+                      : "";
+          } catch (const json::exception& e) {
+            return Retry(Status::InvalidArgument("list " + path_ + ": " + e.what()), true);
+          }
+          s->attempt = 0;
+          changed_();
+          Watch();
+        });
   }
 
   void Watch() {
@@ -122,8 +127,8 @@ class HostSource::Informer : public std::enable_shared_from_this<HostSource::Inf
     std::string path = path_ + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=" +
                        std::to_string(300 + static_cast<int>(Jitter() * 300));
     if (!rv_.empty()) path += "&resourceVersion=" + rv_;
-    state_->request = t_->Stream(c_, path, std::chrono::seconds(700), milliseconds(0),
-                                 std::make_shared<Handler>(this, state_));
+    state_->request =
+        t_->Stream(c_, path, std::chrono::seconds(700), milliseconds(0), std::make_shared<Handler>(this, state_));
   }
 
   void OnEvent(std::string_view line) {
@@ -152,8 +157,10 @@ class HostSource::Informer : public std::enable_shared_from_this<HostSource::Inf
     {
       std::lock_guard<std::mutex> l(state_->mu);
       obj["apiVersion"] = "cluster.clusterpedia.io/v1alpha2";
-      if (type == "DELETED") state_->objects.erase(name);
-      else state_->objects[name] = obj;
+      if (type == "DELETED")
+        state_->objects.erase(name);
+      else
+        state_->objects[name] = obj;
     }
     changed_();
   }
@@ -165,8 +172,10 @@ class HostSource::Informer : public std::enable_shared_from_this<HostSource::Inf
     state_->timer = t_->After(delay, [this, s = state_, relist] {
       s->timer = 0;
       if (s->stopped) return;
-      if (relist || rv_.empty()) List();
-      else Watch();
+      if (relist || rv_.empty())
+        List();
+      else
+        Watch();
     });
   }
 
@@ -201,7 +210,8 @@ Status HostSource::Start(Listener listener) {
   while (!(clusters_->synced() && sync_resources_->synced())) {
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::Unavailable("cannot list PediaClusters and ClusterSyncResources from the host cluster " +
-                                 host_->server + " within 60 s\nHINT: check --kubeconfig and that the "
+                                 host_->server +
+                                 " within 60 s\nHINT: check --kubeconfig and that the "
                                  "cluster.clusterpedia.io CRDs are installed");
     }
     std::this_thread::sleep_for(milliseconds(20));
@@ -283,7 +293,9 @@ void HostSource::BuildSnapshot(SourceSnapshot* out) {
       if (!has_finalizer && !spec.deleting) {
         json finalizers = obj["metadata"].value("finalizers", json::array());
         finalizers.push_back(kSynchroFinalizer);
-        json patch = {{"metadata", {{"finalizers", finalizers}, {"resourceVersion", obj["metadata"].value("resourceVersion", "")}}}};
+        json patch = {
+            {"metadata",
+             {{"finalizers", finalizers}, {"resourceVersion", obj["metadata"].value("resourceVersion", "")}}}};
         auto r = transport_->SendSync(host_, "PATCH", std::string(kGroupVersionPath) + "/pediaclusters/" + name,
                                       patch.dump(), std::chrono::seconds(10));
         if (!r.ok()) {
@@ -308,7 +320,8 @@ void HostSource::WriteStatus(const std::string& name, const std::string& status_
 }
 
 Status HostSource::RemoveFinalizer(const std::string& name) {
-  auto got = transport_->GetSync(host_, std::string(kGroupVersionPath) + "/pediaclusters/" + name, std::chrono::seconds(10));
+  auto got =
+      transport_->GetSync(host_, std::string(kGroupVersionPath) + "/pediaclusters/" + name, std::chrono::seconds(10));
   if (!got.ok()) return got.status().IsNotFound() ? Status::Ok() : got.status();
   json obj = json::parse(got->body, nullptr, false);
   if (obj.is_discarded() || !obj.is_object() || !obj.contains("metadata") || !obj["metadata"].is_object()) {
@@ -318,9 +331,10 @@ Status HostSource::RemoveFinalizer(const std::string& name) {
   for (const auto& f : obj["metadata"].value("finalizers", json::array())) {
     if (f != kSynchroFinalizer) keep.push_back(f);
   }
-  json patch = {{"metadata", {{"finalizers", keep}, {"resourceVersion", obj["metadata"].value("resourceVersion", "")}}}};
-  auto r = transport_->SendSync(host_, "PATCH", std::string(kGroupVersionPath) + "/pediaclusters/" + name,
-                                patch.dump(), std::chrono::seconds(10));
+  json patch = {
+      {"metadata", {{"finalizers", keep}, {"resourceVersion", obj["metadata"].value("resourceVersion", "")}}}};
+  auto r = transport_->SendSync(host_, "PATCH", std::string(kGroupVersionPath) + "/pediaclusters/" + name, patch.dump(),
+                                std::chrono::seconds(10));
   if (!r.ok() && !r.status().IsNotFound()) return r.status();
   return Status::Ok();
 }

@@ -4,9 +4,8 @@
 
 #include <cstdio>
 #include <ctime>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "base/log.h"
 #include "kube/object_normalizer.h"

@@ -246,12 +246,14 @@ Result<std::unique_ptr<SynchroManager>> SynchroManager::Create(const SynchroOpti
     return Status::InvalidArgument("--page-size must not be negative, got " + std::to_string(options.page_size));
   }
   if (!options.host_kubeconfig.empty() && !options.cluster_config.empty()) {
-    return Status::InvalidArgument("--kubeconfig and --cluster-config are mutually exclusive\nHINT: choose the host "
-                                   "cluster or manifests on disk as the source of PediaClusters");
+    return Status::InvalidArgument(
+        "--kubeconfig and --cluster-config are mutually exclusive\nHINT: choose the host "
+        "cluster or manifests on disk as the source of PediaClusters");
   }
   if (options.cluster_config.empty() && options.host_kubeconfig.empty()) {
-    return Status::InvalidArgument("no cluster source\nHINT: pass --cluster-config PATH (manifests on disk) or "
-                                   "--kubeconfig PATH (a host cluster's PediaCluster objects)");
+    return Status::InvalidArgument(
+        "no cluster source\nHINT: pass --cluster-config PATH (manifests on disk) or "
+        "--kubeconfig PATH (a host cluster's PediaCluster objects)");
   }
   return std::unique_ptr<SynchroManager>(new SynchroManagerImpl(options, storage));
 }

@@ -6,14 +6,13 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "catch.h"
 #include "kube/connection_config.h"
@@ -50,7 +49,8 @@ uint32_t CountingWriteBatch(pedia_storage_instance* instance, const pedia_storag
       }
     }
   }
-  uint32_t rc = storage::memory::MemoryStorageTable()->write_batch(instance, resource, writes, count, failed_index, err);
+  uint32_t rc =
+      storage::memory::MemoryStorageTable()->write_batch(instance, resource, writes, count, failed_index, err);
   if (rc == PEDIA_STORAGE_OK) {
     for (size_t i = 0; i < count; ++i) (writes[i].op == PEDIA_STORAGE_WRITE_DELETE ? g_deletes : g_upserts)++;
   }
@@ -97,12 +97,15 @@ std::map<std::string, std::string> Stored(storage::Storage* st, const std::strin
   q.clusters = {cluster};
   std::map<std::string, std::string> out;
   storage::ListSummary summary;
-  Status s = st->List(q, [&](const storage::Row& row) {
-    std::string key = row.namespace_name.empty() ? std::string(row.name)
-                                                 : std::string(row.namespace_name) + "/" + std::string(row.name);
-    out[key] = std::string(row.resource_version);
-    return true;
-  }, &summary);
+  Status s = st->List(
+      q,
+      [&](const storage::Row& row) {
+        std::string key = row.namespace_name.empty() ? std::string(row.name)
+                                                     : std::string(row.namespace_name) + "/" + std::string(row.name);
+        out[key] = std::string(row.resource_version);
+        return true;
+      },
+      &summary);
   REQUIRE(s.ok());
   return out;
 }
@@ -272,7 +275,8 @@ TEST_CASE("synchro e2e: initial sync, changes, dropped watch, 410, restart, remo
     only_widgets.replace(only_widgets.find(pods_entry), pods_entry.size(), "- {group: ex.io, resources: [widgets]}");
     f.WriteConfig(only_widgets);
     REQUIRE(WaitFor([&] {
-      return Stored(f.storage.get(), "c1").empty() && Stored(f.storage.get(), "c1", {"ex.io", "v1", "widgets"}).size() == 1;
+      return Stored(f.storage.get(), "c1").empty() &&
+             Stored(f.storage.get(), "c1", {"ex.io", "v1", "widgets"}).size() == 1;
     }));
   }
   SECTION("removing the cluster cleans its objects and record") {
@@ -353,13 +357,12 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
   auto& ks = *started.value();
   const std::string c0 = ks.clusters()[0].name, c1 = ks.clusters()[1].name;
   Fixture f;
-  std::string manifests =
-      "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c0 +
-      "}\nspec:\n  kubeconfig: " + Base64(ReadFile(ks.clusters()[0].kubeconfig_path)) + "\n" +
-      kSyncPodsAndDeployments + "---\n" +
-      "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c1 +
-      "}\nspec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("sim-token") +
-      "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments + "---\n";
+  std::string manifests = "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c0 +
+                          "}\nspec:\n  kubeconfig: " + Base64(ReadFile(ks.clusters()[0].kubeconfig_path)) + "\n" +
+                          kSyncPodsAndDeployments + "---\n" +
+                          "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c1 +
+                          "}\nspec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("sim-token") +
+                          "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments + "---\n";
   f.WriteConfig(manifests);
   f.StartManager();
 
@@ -375,10 +378,13 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
 
   SECTION("creates, updates and deletes propagate") {
     REQUIRE(ks.Request(c0, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("e2e-new")).ok());
-    REQUIRE(ks.Request(c0, "PATCH", "/api/v1/namespaces/ns-00/pods/e2e-new", R"({"metadata":{"labels":{"v":"2"}}})").ok());
+    REQUIRE(
+        ks.Request(c0, "PATCH", "/api/v1/namespaces/ns-00/pods/e2e-new", R"({"metadata":{"labels":{"v":"2"}}})").ok());
     auto victim = Stored(f.storage.get(), c1, pods).begin()->first;
     auto slash = victim.find('/');
-    REQUIRE(ks.Request(c1, "DELETE", "/api/v1/namespaces/" + victim.substr(0, slash) + "/pods/" + victim.substr(slash + 1)).ok());
+    REQUIRE(
+        ks.Request(c1, "DELETE", "/api/v1/namespaces/" + victim.substr(0, slash) + "/pods/" + victim.substr(slash + 1))
+            .ok());
     REQUIRE(WaitFor([&] { return in_sync(c0) && in_sync(c1); }));
     CHECK(Stored(f.storage.get(), c0, pods).count("ns-00/e2e-new"));
   }
@@ -393,7 +399,8 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
   }
   SECTION("a member going down and up is survived") {
     REQUIRE(ks.Control(c1, "down").ok());
-    REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), c1), "ClusterHealthy", "status") == "False"; }, 20s));
+    REQUIRE(
+        WaitFor([&] { return Condition(Record(f.storage.get(), c1), "ClusterHealthy", "status") == "False"; }, 20s));
     CHECK(Condition(Record(f.storage.get(), c1), "ClusterHealthy") == "NotReachable");
     REQUIRE(ks.Control(c1, "up").ok());
     REQUIRE(ks.Request(c1, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("after-up")).ok());
@@ -402,13 +409,15 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
     CHECK(in_sync(c0));
   }
   SECTION("a CRD created at run time is synced") {
-    f.WriteConfig(manifests + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
-                              "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
+    f.WriteConfig(manifests +
+                  "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
+                  "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
     // Reference the ClusterSyncResources from c0 only.
     std::string with_ref = manifests;
     with_ref.replace(with_ref.find("spec:\n"), 6, "spec:\n  syncResourcesRefName: extra\n");
-    f.WriteConfig(with_ref + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
-                             "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
+    f.WriteConfig(with_ref +
+                  "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
+                  "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
     std::string crd = R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
       "metadata":{"name":"widgets.ex.io"},"spec":{"group":"ex.io","scope":"Namespaced",
       "names":{"plural":"widgets","singular":"widget","kind":"Widget","listKind":"WidgetList"},
@@ -417,16 +426,20 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
     auto created = ks.Request(c0, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
     REQUIRE(created.ok());
     REQUIRE(WaitFor([&] { return ks.Request(c0, "GET", "/apis/ex.io/v1/widgets").ok(); }));
-    REQUIRE(ks.Request(c0, "POST", "/apis/ex.io/v1/namespaces/ns-00/widgets",
-                       R"({"apiVersion":"ex.io/v1","kind":"Widget","metadata":{"name":"w1","namespace":"ns-00"},"spec":{"size":3}})")
-                .ok());
+    REQUIRE(
+        ks.Request(
+              c0, "POST", "/apis/ex.io/v1/namespaces/ns-00/widgets",
+              R"({"apiVersion":"ex.io/v1","kind":"Widget","metadata":{"name":"w1","namespace":"ns-00"},"spec":{"size":3}})")
+            .ok());
     storage::Gvr widgets{"ex.io", "v1", "widgets"};
     REQUIRE(WaitFor([&] { return Stored(f.storage.get(), c0, widgets).size() == 1; }, 20s));
     CHECK(Stored(f.storage.get(), c1, widgets).empty());
   }
   SECTION("bad credentials get the right condition while the others keep syncing") {
-    f.WriteConfig(manifests + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: bad}\n"
-                              "spec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("wrong") +
+    f.WriteConfig(manifests +
+                  "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: bad}\n"
+                  "spec:\n  apiserver: " +
+                  ks.clusters()[1].url + "\n  tokenData: " + Base64("wrong") +
                   "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments);
     REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), "bad"), "SynchroRunning") == "InitialFailed"; }));
     CHECK(Condition(Record(f.storage.get(), "bad"), "SynchroRunning", "message").find("401") != std::string::npos);
@@ -479,8 +492,7 @@ TEST_CASE("synchro e2e: host-cluster mode with finalizer, status subresource and
   };
   REQUIRE(WaitFor([&] {
     auto obj = host_object();
-    return obj.is_object() && obj["metadata"].contains("finalizers") &&
-           Condition(obj, "Ready", "status") == "True";
+    return obj.is_object() && obj["metadata"].contains("finalizers") && Condition(obj, "Ready", "status") == "True";
   }));
   auto obj = host_object();
   CHECK(obj["metadata"]["finalizers"] == nlohmann::json({"clusterpedia.io/cluster-synchro-controller"}));
@@ -491,10 +503,12 @@ TEST_CASE("synchro e2e: host-cluster mode with finalizer, status subresource and
 
   // Deleting the PediaCluster cleans its data, then the finalizer goes.
   REQUIRE(ks.Request(host, "DELETE", api + "/m1").ok());
-  REQUIRE(WaitFor([&] {
-    return Stored(storage.get(), "m1", pods).empty() && Record(storage.get(), "m1").is_null() &&
-           ks.Request(host, "GET", api + "/m1").status().IsNotFound();
-  }, 20s));
+  REQUIRE(WaitFor(
+      [&] {
+        return Stored(storage.get(), "m1", pods).empty() && Record(storage.get(), "m1").is_null() &&
+               ks.Request(host, "GET", api + "/m1").status().IsNotFound();
+      },
+      20s));
   manager.value()->Stop();
 }
 
