@@ -67,7 +67,6 @@ TEST_CASE("rest client: HTTP errors carry the Kubernetes Status message, not cre
     code = http_code;
     auto r = t.GetSync(s.Config("secret-token-value"), "/api/v1/pods?limit=1", 5s);
     REQUIRE_FALSE(r.ok());
-    INFO(r.status().message());
     CHECK(r.status().code() == want);
     CHECK(r.status().message().find("HTTP " + std::to_string(http_code)) != std::string::npos);
     CHECK(r.status().message().find("pods is forbidden: nope") != std::string::npos);
