@@ -7,6 +7,18 @@
 namespace pedia::kube {
 namespace {
 
+// Test input on one line, so the TAP reporter's output stays valid.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out;
+}
+
 NormalizeOptions Options() {
   NormalizeOptions o;
   o.cluster_name = "c1";
@@ -98,7 +110,7 @@ TEST_CASE("normalizer rejects malformed and incomplete objects", "[kube]") {
                                R"({"metadata":{"name":"a","resourceVersion":"1","annotations":{"a":null}}})",
                                R"({"metadata":{"name":"a","resourceVersion":"1","ownerReferences":{}}})",
                                R"({"metadata":{"name":"a\q","resourceVersion":"1"}})"}) {
-    INFO(bad);
+    INFO(Printable(bad));
     auto r = NormalizeObject(bad, Options());
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Status::kInvalidArgument);
