@@ -157,7 +157,8 @@ void ClusterSynchro::Negotiate(bool reload_versions) {
     auto delay = milliseconds(static_cast<int64_t>(1000.0 * (1 << std::min(attempt, 5)) * (0.5 + Jitter())));
     ScheduleNegotiate(delay);
   };
-  auto discovery = Discover(deps_.transport, config);
+  auto discovery = Discover(deps_.transport, config, &stopping_);
+  if (stopping_) return;
   if (!discovery.ok()) return fail(discovery.status());
 
   NegotiationOptions options;
