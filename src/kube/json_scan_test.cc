@@ -77,3 +77,25 @@ TEST_CASE("json decode string handles escapes and surrogate pairs", "[kube]") {
 
 }  // namespace
 }  // namespace pedia::kube::json
+
+namespace pedia::kube::json {
+namespace {
+
+TEST_CASE("json scan finds quotes, escapes and control bytes at every offset", "[kube]") {
+  for (size_t k = 0; k < 24; ++k) {
+    std::string body(k, 'a');
+    std::string escaped = "\"" + body + "\\\"" + std::string(9, '\xc3') + "\"";  // 0xC3 bytes: high, not stops
+    INFO("offset " << k);
+    auto span = ScanDocument(escaped);
+    REQUIRE(span.ok());
+    CHECK(span->end == escaped.size());
+    CHECK(DecodeString(escaped, span.value()).value() == body + "\"" + std::string(9, '\xc3'));
+    std::string with_control = "\"" + body + '\x01' + std::string(10, 'z') + "\"";
+    CHECK_FALSE(ScanDocument(with_control).ok());
+    std::string unterminated = "\"" + body + std::string(16, 'q');
+    CHECK_FALSE(ScanDocument(unterminated).ok());
+  }
+}
+
+}  // namespace
+}  // namespace pedia::kube::json
