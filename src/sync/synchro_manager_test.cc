@@ -311,6 +311,26 @@ TEST_CASE("synchro e2e: initial sync, changes, dropped watch, 410, restart, remo
   }
 }
 
+TEST_CASE("synchro e2e: storage down during the initial list loses nothing", "[sync]") {
+  testing::FakeMember member("t");
+  for (int i = 0; i < 120; ++i) member.Upsert("pods", "ns", "p" + std::to_string(i));
+  Fixture f;
+  f.WriteConfig(ClusterManifest("c1", member.url(), "t"));
+  g_fail_writes = true;
+  f.StartManager();
+  REQUIRE(WaitFor([&] {
+    auto r = Record(f.storage.get(), "c1");
+    return r.is_object() && r["status"]["syncResources"].size() == 1 &&
+           r["status"]["syncResources"][0]["resources"][0]["syncConditions"][0]["reason"] == "StorageExpection";
+  }));
+  member.Upsert("pods", "ns", "during-outage");
+  member.Delete("pods", "ns", "p7");
+  std::this_thread::sleep_for(300ms);
+  CHECK(Stored(f.storage.get(), "c1").empty());
+  g_fail_writes = false;
+  REQUIRE(WaitFor([&] { return Stored(f.storage.get(), "c1") == member.Snapshot("pods"); }, 40s));
+}
+
 TEST_CASE("synchro manager validates its options", "[sync]") {
   auto st = OpenTestStorage();
   SynchroOptions o;
