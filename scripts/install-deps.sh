@@ -9,4 +9,4 @@ apt-get install -y -qq --no-install-recommends \
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev \
   libmariadb-dev catch2 libboost1.81-dev libssl-dev zlib1g-dev libnghttp2-dev \
   mariadb-server mariadb-client wrk file binutils openssl ca-certificates \
-  dpkg-dev curl python3 procps >/dev/null
+  dpkg-dev curl python3 procps zsh fish hyperfine >/dev/null

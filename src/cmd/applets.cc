@@ -27,7 +27,7 @@ void PrintUsage(FILE* out) {
                "Usage:\n  pedia <command> [flags]\n  <command> [flags]        (through a symlink named after the command)\n\n"
                "Commands:\n");
   for (const Applet& a : Applets())
-    std::fprintf(out, "  %-24s %s\n", a.name, a.summary);
+    if (!a.hidden) std::fprintf(out, "  %-24s %s\n", a.name, a.summary);
   std::fprintf(out, "\nRun 'pedia <command> --help' for the flags of one command.\n");
 }
 
@@ -50,6 +50,7 @@ const std::vector<Applet>& Applets() {
       {"kubeconfig", "print a kubeconfig for kubectl against pedia", RunKubeconfig, DescribeKubeconfig},
       {"completion", "print a shell completion script (bash, zsh, fish)", RunCompletion, DescribeCompletion},
       {"version", "print version and build information", RunVersion, DescribeVersion},
+      {"__man", "write the man pages into a directory", RunManPages, DescribeManPages, /*hidden=*/true},
   };
   return applets;
 }
@@ -72,11 +73,13 @@ int Dispatch(int argc, char** argv) {
     PrintUsage(stdout);
     return kExitSuccess;
   }
-  if (first == "--version") return RunApplet(*Find("version"), argc - 2, argv + 2);
+  // "pedia --version[=raw]" is the version applet's own --version flag.
+  if (first == "--version" || StartsWith(first, "--version=")) return RunApplet(*Find("version"), argc - 1, argv + 1);
   if (const Applet* a = Find(first)) return RunApplet(*a, argc - 2, argv + 2);
 
   std::vector<std::string> names;
-  for (const Applet& a : Applets()) names.push_back(a.name);
+  for (const Applet& a : Applets())
+    if (!a.hidden) names.push_back(a.name);
   std::string hint = SuggestClosest(first, names);
   std::fprintf(stderr, "pedia: unknown command \"%.*s\"\n", static_cast<int>(first.size()), first.data());
   if (!hint.empty()) std::fprintf(stderr, "\nDid you mean this?\n\t%s\n", hint.c_str());

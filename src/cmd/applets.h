@@ -19,6 +19,8 @@ struct Applet {
   /// Adds the applet's flags and subcommands to app (for completion and man
   /// pages); the same definition run() parses with.
   void (*describe)(CLI::App* app);
+  /// Left out of --help, suggestions, completions and man pages.
+  bool hidden = false;
 };
 
 const std::vector<Applet>& Applets();
@@ -41,6 +43,8 @@ int RunVersion(int argc, char** argv);
 void DescribeVersion(CLI::App* app);
 int RunCompletion(int argc, char** argv);
 void DescribeCompletion(CLI::App* app);
+int RunManPages(int argc, char** argv);
+void DescribeManPages(CLI::App* app);
 int RunKubeconfig(int argc, char** argv);
 void DescribeKubeconfig(CLI::App* app);
 

@@ -1,6 +1,12 @@
-// pedia binding-apiserver: parses its flags, then refuses to run until it is built.
+// pedia binding-apiserver: the apiserver and the cluster synchro in one
+// process (clusterpedia-spec §1.6), so that the memory storage layer can be
+// shared between them.  Flags and wiring only.
+#include "base/exit_status.h"
+#include "base/shutdown.h"
+#include "cmd/apiserver_serving.h"
 #include "cmd/applets.h"
 #include "cmd/common_flags.h"
+#include "sync/synchro_manager.h"
 
 namespace pedia::cmd {
 namespace {
@@ -8,14 +14,27 @@ namespace {
 struct Options {
   CommonOptions common;
   StorageOptions storage;
-  std::string kubeconfig;
+  ServingOptions serving;
+  sync::SynchroOptions sync;
 };
 
 void Define(CLI::App* app, Options* o) {
   app->description("Run the apiserver and the cluster synchro in one process; the only way to use memory storage.");
   AddCommonFlags(app, &o->common);
   AddStorageFlags(app, &o->storage, "memory");
-  app->add_option("--kubeconfig", o->kubeconfig, "path to the host cluster's kubeconfig")->group("Misc");
+  AddServingFlags(app, &o->serving);
+  app->add_option("--kubeconfig", o->sync.host_kubeconfig,
+                  "path to the host cluster's kubeconfig (PediaCluster objects come from there)")
+      ->group("Misc");
+  app->add_option("--cluster-config", o->sync.cluster_config,
+                  "standalone mode: a YAML file or directory of PediaCluster and ClusterSyncResources manifests")
+      ->group("Misc");
+  app->add_option("--worker-number", o->sync.worker_number, "threads that process synced objects (must be > 0)")
+      ->capture_default_str()
+      ->group("Generic");
+  app->add_option("--page-size", o->sync.page_size, "list chunk size for the initial list and relists; 0: no limit")
+      ->capture_default_str()
+      ->group("Resource sync");
 }
 
 }  // namespace
@@ -26,12 +45,32 @@ void DescribeBindingApiserver(CLI::App* app) {
 }
 
 int RunBindingApiserver(int argc, char** argv) {
+  shutdown::Install();  // before any thread starts, so all inherit the signal mask
   Options o;
+  o.sync.worker_number = 1;  // Clusterpedia's binding-apiserver runs one worker
+  o.sync.leader_elect = false;
   CLI::App app{"", argv[0]};
   Define(&app, &o);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (int rc = ApplyCommon(o.common, argv[0]); rc >= 0) return rc;
-  return NotImplemented(argv[0], "binding-apiserver");
+  storage::Registry registry;
+  auto store = OpenStorage(o.storage, /*in_process=*/true, &registry);
+  if (!store.ok()) {
+    PrintError(argv[0], store.status());
+    return kExitFailure;
+  }
+  auto manager = sync::SynchroManager::Create(o.sync, store->get());
+  if (!manager.ok()) {
+    PrintError(argv[0], manager.status());
+    return manager.status().code() == Status::kInvalidArgument ? kExitUsage : kExitFailure;
+  }
+  if (Status s = manager.value()->Start(); !s.ok()) {
+    PrintError(argv[0], s);
+    return kExitFailure;
+  }
+  sync::SynchroManager* mgr = manager->get();
+  return Serve(argv[0], o.serving, store->get(), {{"synchro", [mgr] { return mgr->Ready(); }}},
+               [mgr] { mgr->Stop(); });
 }
 
 }  // namespace pedia::cmd

@@ -367,3 +367,37 @@ TEST_CASE("TLS server verifies optional client certificates and names the CA", "
 }
 
 }  // namespace pedia::http
+
+namespace pedia::http {
+
+TEST_CASE("a responder or stream kept past Stop() is harmless", "[server]") {
+  std::shared_ptr<Responder> kept_responder;
+  std::shared_ptr<ResponseStream> kept_stream;
+  std::mutex mu;
+  Flag both;
+  Server server({}, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    std::lock_guard lock(mu);
+    if (req.path == "/stream") {
+      kept_stream = responder->Stream(200, {});
+    } else {
+      kept_responder = responder;  // never answered before Stop()
+    }
+    if (kept_stream && kept_responder) both.Set();
+  });
+  REQUIRE(server.Start().ok());
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  std::thread a([&] { GetOnce(url + "/stream"); });
+  std::thread b([&] { GetOnce(url + "/plain"); });
+  REQUIRE(both.WaitFor(std::chrono::seconds(5)));
+  server.Stop(std::chrono::milliseconds(100));
+  a.join();
+  b.join();
+  std::lock_guard lock(mu);
+  CHECK(kept_stream->IsClosed());
+  CHECK_FALSE(kept_stream->Write("after stop"));
+  kept_responder->Send({});  // dropped, no crash
+  kept_responder.reset();
+  kept_stream.reset();
+}
+
+}  // namespace pedia::http

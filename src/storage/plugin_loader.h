@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -27,9 +28,12 @@ namespace pedia::storage {
 /// Which of the checks above to report progress on (plugin validate prints each).
 using CheckObserver = std::function<void(const std::string& check, const Status& result)>;
 
+/// The check names the observer receives, in order: one per step above
+/// (1, 2, 3-4, 5, 6, 7).
+const std::vector<std::string>& LoaderCheckNames();
+
 /// Runs checks 1-7.  On success returns the plugin's table.
-Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path,
-                                                   const CheckObserver& observer = nullptr);
+Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path, const CheckObserver& observer = nullptr);
 
 }  // namespace pedia::storage
 

@@ -320,8 +320,10 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
   auto types = cluster_->Types();
   if (p == "/api" || p == "/api/") {
     responder.Send(Json(200, R"({"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[)"
-                             R"({"clientCIDR":"0.0.0.0/0","serverAddress":")" +
-                                 self_address_ + "\"}]}"));
+                             R"({"clientCIDR":"0.0.0.0/0","serverAddress":)" +
+                                 pedia::JsonQuote(request.Header("host").empty() ? self_address_
+                                                                                 : std::string(request.Header("host"))) +
+                                 "}]}"));
     return true;
   }
   // group -> versions (first is preferred), and (group, version) -> types.
@@ -332,6 +334,7 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
       if (std::find(versions.begin(), versions.end(), v) == versions.end()) versions.push_back(v);
     }
   }
+  for (auto& [name, versions] : groups) std::stable_sort(versions.begin(), versions.end(), KubeVersionBefore);
   auto types_of = [&](const std::string& group, const std::string& version) {
     std::vector<ResourceType> out;
     for (const auto& t : types) {

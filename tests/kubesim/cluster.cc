@@ -268,8 +268,33 @@ bool IsSelectableField(const ResourceType& type, const std::string& field) {
   return std::find(fields.begin(), fields.end(), field) != fields.end();
 }
 
+// Objects of one kind.  Writes go through Set/Erase so that the sorted
+// vector, rebuilt lazily for the next list, stays right: a page is then a
+// binary search plus `limit` steps instead of a walk over the whole map.
 struct Cluster::Store {
   std::map<std::string, ObjectPtr> objects;  // by "namespace/name"
+
+  void Set(const std::string& key, ObjectPtr obj) {
+    objects[key] = std::move(obj);
+    sorted_valid_ = false;
+  }
+  void Erase(const std::string& key) {
+    objects.erase(key);
+    sorted_valid_ = false;
+  }
+  const std::vector<ObjectPtr>& Sorted() {
+    if (!sorted_valid_) {
+      sorted_.clear();
+      sorted_.reserve(objects.size());
+      for (const auto& [key, obj] : objects) sorted_.push_back(obj);
+      sorted_valid_ = true;
+    }
+    return sorted_;
+  }
+
+ private:
+  std::vector<ObjectPtr> sorted_;
+  bool sorted_valid_ = false;
 };
 
 struct Cluster::Watcher {
@@ -430,7 +455,35 @@ Result<ListResult> Cluster::List(const ResourceType& type, const std::string& ve
       }
     }
 
-    auto& store = StoreFor(type).objects;
+    Store& kind_store = StoreFor(type);
+    auto& store = kind_store.objects;
+    bool filtering = !o.labels.empty() || !o.fields.empty();
+    std::string prefix = o.ns.empty() ? "" : o.ns + "/";
+    if (start < prefix) start = prefix;
+    std::string last_key;
+    bool more = false;
+    if (snapshot == rv_) {
+      // The latest state: page through the sorted vector.
+      const auto& sorted = kind_store.Sorted();
+      auto key_less = [](const ObjectPtr& obj, const std::string& key) { return obj->Key() < key; };
+      size_t i = std::lower_bound(sorted.begin(), sorted.end(), start, key_less) - sorted.begin();
+      size_t end = sorted.size();
+      if (!prefix.empty()) {
+        // Keys of one namespace end before ns + '0' ('/' + 1).
+        end = std::lower_bound(sorted.begin(), sorted.end(), o.ns + "0", key_less) - sorted.begin();
+      }
+      for (; i < end; ++i) {
+        const Object& obj = *sorted[i];
+        if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
+          more = true;
+          if (!filtering) remaining = static_cast<int64_t>(end - i);
+          break;
+        }
+        if (!Matches(obj, o.ns, o.labels, o.fields)) continue;
+        items.push_back(sorted[i]);
+      }
+      if (more) next_token = ContinueToken(snapshot, items.back()->Key());
+    } else {
     // The state at snapshot: current objects, overlaid with what later events
     // changed (the earliest prev after snapshot wins).
     std::map<std::string, ObjectPtr> overlay;
@@ -441,42 +494,38 @@ Result<ListResult> Cluster::List(const ResourceType& type, const std::string& ve
         overlay.try_emplace(e.object->Key(), e.prev);
       }
     }
-    std::string prefix = o.ns.empty() ? "" : o.ns + "/";
-    if (start < prefix) start = prefix;
     auto cur = store.lower_bound(start);
     auto ovl = overlay.lower_bound(start);
-    std::string last_key;
-    bool more = false;
     int64_t seen_after = 0;
-    bool filtering = !o.labels.empty() || !o.fields.empty();
     while (cur != store.end() || ovl != overlay.end()) {
       const std::string* key;
-      ObjectPtr obj;
+      const ObjectPtr* obj;
       if (ovl == overlay.end() || (cur != store.end() && cur->first < ovl->first)) {
         key = &cur->first;
-        obj = cur->second;
+        obj = &cur->second;
         ++cur;
       } else {
         if (cur != store.end() && cur->first == ovl->first) ++cur;
         key = &ovl->first;
-        obj = ovl->second;
+        obj = &ovl->second;
         ++ovl;
       }
       if (!prefix.empty() && !pedia::StartsWith(*key, prefix)) break;
-      if (!obj) continue;
+      if (!*obj) continue;
       if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
         more = true;
         ++seen_after;
         if (filtering) break;
         continue;
       }
-      if (!Matches(*obj, o.ns, o.labels, o.fields)) continue;
-      items.push_back(obj);
+      if (!Matches(**obj, o.ns, o.labels, o.fields)) continue;
+      items.push_back(*obj);
       last_key = *key;
     }
     if (more) {
       next_token = ContinueToken(snapshot, last_key);
       if (!filtering) remaining = seen_after;
+    }
     }
   }
   ListResult r;
@@ -723,7 +772,7 @@ Result<ObjectPtr> Cluster::CreateObject(const ResourceType& type, const std::str
   SetManagedFields(j, manager, "Update", type.ApiVersion(type.storage_version()));
   uint64_t rv = ++rv_;
   ObjectPtr obj = Finish(type, j, rv);
-  store.objects[key] = obj;
+  store.Set(key, obj);
   if (type.Key() == kCrdKey) RegisterCrdLocked(obj);
   Record(type, EventType::kAdded, obj, nullptr);
   return obj;
@@ -793,7 +842,7 @@ Result<ObjectPtr> Cluster::CommitUpdate(const ResourceType& type, ObjectPtr old,
     RemoveLocked(type, obj);
     return obj;
   }
-  store.objects[obj->Key()] = obj;
+  store.Set(obj->Key(), obj);
   if (type.Key() == kCrdKey) RegisterCrdLocked(obj);
   Record(type, EventType::kModified, obj, old);
   return obj;
@@ -862,7 +911,7 @@ void Cluster::RemoveLocked(const ResourceType& type, const ObjectPtr& obj) {
   auto& store = StoreFor(type);
   auto it = store.objects.find(obj->Key());
   ObjectPtr prev = it == store.objects.end() ? nullptr : it->second;
-  if (it != store.objects.end()) store.objects.erase(it);
+  if (it != store.objects.end()) store.Erase(obj->Key());
   Record(type, EventType::kDeleted, obj, prev);
   if (type.Key() == "namespaces") DeleteNamespaceContentsLocked(obj->name);
   if (type.Key() == kCrdKey) UnregisterCrdLocked(obj);
@@ -882,7 +931,7 @@ Result<ObjectPtr> Cluster::Delete(const ResourceType& type, const std::string& n
     j["metadata"]["deletionTimestamp"] = NowRfc3339();
     j["metadata"]["deletionGracePeriodSeconds"] = 0;
     ObjectPtr obj = Finish(type, j, ++rv_);
-    it->second = obj;
+    store.Set(obj->Key(), obj);
     Record(type, EventType::kModified, obj, old);
     return obj;
   }
@@ -905,7 +954,7 @@ void Cluster::DeleteNamespaceContentsLocked(const std::string& ns) {
     for (const auto& old : doomed) {
       json j = json::parse(old->json);
       ObjectPtr obj = Finish(type, j, ++rv_);
-      sit->second->objects.erase(old->Key());
+      sit->second->Erase(old->Key());
       Record(type, EventType::kDeleted, obj, old);
     }
   }
@@ -964,9 +1013,11 @@ void Cluster::NewEpoch(uint64_t base) {
   for (auto& [key, store] : stores_) {
     auto type_it = types_.find(key);
     if (type_it == types_.end()) continue;
-    for (auto& [k, obj] : store->objects) {
-      json j = json::parse(obj->json);
-      obj = Finish(type_it->second, j, ++rv_);
+    std::vector<std::string> keys;
+    for (auto& [k, obj] : store->objects) keys.push_back(k);
+    for (const auto& k : keys) {
+      json j = json::parse(store->objects[k]->json);
+      store->Set(k, Finish(type_it->second, j, ++rv_));
     }
   }
   history_.clear();

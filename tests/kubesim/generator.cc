@@ -40,11 +40,14 @@ json ManagedFields(const std::string& manager, const std::string& api_version, c
 
 std::string Hash(Cluster& c) { return c.NewUid().substr(0, 10).erase(8, 1); }
 
+// Five characters from Kubernetes' name-suffix alphabet, as generateName makes.
 std::string Suffix(Cluster& c) {
   static const char* alphabet = "bcdfghjklmnpqrstvwxz2456789";
   std::string uid = c.NewUid();
+  uint64_t bits = std::stoull(uid.substr(0, 8), nullptr, 16) << 24 | std::stoull(uid.substr(9, 4), nullptr, 16) << 8 |
+                  std::stoull(uid.substr(15, 2), nullptr, 16);
   std::string s;
-  for (int i = 0; i < 5; ++i) s += alphabet[static_cast<unsigned char>(uid[i * 3]) % 27];
+  for (int i = 0; i < 5; ++i, bits /= 27) s += alphabet[bits % 27];
   return s;
 }
 
@@ -246,7 +249,13 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
       pod["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"}, {"kind", "ReplicaSet"}, {"name", rs_name},
                                              {"uid", rs_uid}, {"controller", true}, {"blockOwnerDeletion", true}}};
       pod["metadata"]["managedFields"] = ManagedFields("kube-controller-manager", "v1", now, true);
-      if (auto s = Put(c, *pods, ns, std::move(pod)); !s.ok()) return s;
+      auto created = c.CreateObject(*pods, ns, pod, "");
+      for (int retry = 0; !created.ok() && created.status().code() == Status::kAlreadyExists && retry < 5; ++retry) {
+        pod_name = rs_name + "-" + Suffix(c);  // a suffix collision: draw again
+        pod["metadata"]["name"] = pod_name;
+        created = c.CreateObject(*pods, ns, pod, "");
+      }
+      if (!created.ok()) return created.status().Annotate("generating pods");
     }
     json ev = {{"metadata", Meta(app + ".17a" + hash, ns, c.NewUid(), now)},
                {"involvedObject", {{"kind", "Deployment"}, {"namespace", ns}, {"name", app}, {"uid", deploy_uid},

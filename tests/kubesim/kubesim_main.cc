@@ -12,6 +12,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
+#include <atomic>
 
 #include "api_handler.h"
 #include "base/json_text.h"
@@ -303,21 +305,40 @@ int Main(int argc, char** argv) {
   std::vector<std::string> order;
   AuthConfig auth{f.token, f.client_cert_auth};
   if (!auth.Required()) PEDIA_LOG_WARNING("clusters accept anonymous requests (no --token or --client-cert-auth)");
+  // Generation dominates start-up; clusters are independent, so fill them in parallel.
+  std::vector<std::shared_ptr<Cluster>> made(static_cast<size_t>(f.clusters));
+  std::vector<Status> outcomes(made.size());
+  {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> workers;
+    size_t threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), f.clusters));
+    for (size_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        for (size_t i; (i = next++) < made.size();) {
+          ClusterOptions co;
+          co.name = f.name_prefix + std::to_string(i);
+          co.host_mode = f.host_mode;
+          co.history_events = f.history_events;
+          co.k8s_version = f.k8s_version;
+          co.seed = f.seed * 1000003 + i;
+          made[i] = std::make_shared<Cluster>(co);
+          GenerateOptions go;
+          go.pods = f.pods;
+          go.namespaces = f.namespaces;
+          go.pods_per_deployment = f.pods_per_deployment;
+          Status s = Populate(*made[i], go);
+          if (s.ok() && f.host_mode) s = AddHostClusterKinds(*made[i]);
+          if (s.ok()) made[i]->Compact();
+          outcomes[i] = s;
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+  }
   for (int i = 0; i < f.clusters; ++i) {
-    ClusterOptions co;
-    co.name = f.name_prefix + std::to_string(i);
-    co.host_mode = f.host_mode;
-    co.history_events = f.history_events;
-    co.k8s_version = f.k8s_version;
-    co.seed = f.seed * 1000003 + static_cast<uint64_t>(i);
-    auto cluster = std::make_shared<Cluster>(co);
-    GenerateOptions go;
-    go.pods = f.pods;
-    go.namespaces = f.namespaces;
-    go.pods_per_deployment = f.pods_per_deployment;
-    Status s = Populate(*cluster, go);
-    if (s.ok() && f.host_mode) s = AddHostClusterKinds(*cluster);
-    if (s.ok()) cluster->Compact();
+    auto cluster = made[static_cast<size_t>(i)];
+    const ClusterOptions& co = cluster->options();
+    Status s = outcomes[static_cast<size_t>(i)];
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 1;

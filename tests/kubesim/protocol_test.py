@@ -206,6 +206,29 @@ def run(sim):
     check(status == 404 and body["message"] == 'configmaps "none" not found' and body["details"]["kind"] ==
           "configmaps", "404 body")
 
+    # --- CRDs: served under every version, preferred version by Kubernetes priority
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Namespaced",
+                    "names": {"plural": "gadgets", "kind": "Gadget"},
+                    "versions": [{"name": "v1alpha1", "served": True, "storage": False},
+                                 {"name": "v1beta1", "served": True, "storage": True},
+                                 {"name": "v1", "served": True, "storage": False}]}}
+    status, body, _ = sim.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    check(status == 201 and body["status"]["conditions"][1]["type"] == "Established", "CRD create")
+    status, body, _ = sim.request("GET", "/apis/example.com")
+    check([v["version"] for v in body["versions"]] == ["v1", "v1beta1", "v1alpha1"] and
+          body["preferredVersion"]["version"] == "v1", f"CRD versions {body}")
+    status, body, _ = sim.request("POST", "/apis/example.com/v1/namespaces/ns-00/gadgets",
+                                  {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}})
+    check(status == 201 and body["apiVersion"] == "example.com/v1", "custom resource create")
+    status, body, _ = sim.request("GET", "/apis/example.com/v1alpha1/gadgets")
+    check(status == 200 and body["kind"] == "GadgetList" and body["items"][0]["apiVersion"] == "example.com/v1alpha1",
+          "served under another version")
+    status, _, _ = sim.request("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com")
+    status, _, _ = sim.request("GET", "/apis/example.com/v1/gadgets")
+    check(status == 404, "CRD deletion stops serving")
+
     # --- watch: events in order, selectors, bookmarks, resume, timeout
     status, lst, _ = sim.request("GET", "/api/v1/namespaces/ns-00/configmaps")
     rv0 = lst["metadata"]["resourceVersion"]

@@ -1,40 +1,21 @@
-// Placeholder until the MariaDB layer lands (issue: internal storage on
-// MariaDB/MySQL).  It registers the name so --storage-name=internal is
-// recognised, and refuses to open with a message that says so.
+// The built-in "internal" storage layer: the relational layer
+// (relational_layer.h) registered under Clusterpedia's name for it.  The
+// sample-storage plugin registers the same class as "sample-storage-layer".
 #include "storage/internal/internal_storage.h"
 
 #include <pedia/storage_plugin.hpp>
 
+#include "storage/internal/relational_layer.h"
+#include "storage/registry.h"
+
 namespace pedia::storage::internal {
-namespace {
-
-class NotBuiltLayer : public sdk::StorageLayer {
- public:
-  static sdk::Status Open(std::string_view, std::string_view, std::unique_ptr<NotBuiltLayer>*) {
-    return sdk::Status::Error(PEDIA_STORAGE_UNIMPLEMENTED,
-                              "the internal (MariaDB/MySQL) storage layer is not implemented yet; use "
-                              "binding-apiserver with --storage-name=memory");
-  }
-  sdk::Status WriteBatch(const sdk::Resource&, const std::vector<sdk::Write>&, size_t*) override { return No(); }
-  sdk::Status List(const sdk::Query&, const sdk::RowSink&) override { return No(); }
-  sdk::Status Get(std::string_view, const sdk::Gvr&, std::string_view, std::string_view,
-                  const sdk::RowSink&) override { return No(); }
-  sdk::Status ResourceVersions(std::string_view, const sdk::RvSink&) override { return No(); }
-  sdk::Status CleanCluster(std::string_view) override { return No(); }
-  sdk::Status CleanResource(std::string_view, const sdk::Gvr&) override { return No(); }
-  sdk::Status PutCluster(std::string_view, std::string_view) override { return No(); }
-  sdk::Status DeleteCluster(std::string_view) override { return No(); }
-  sdk::Status ListClusters(const sdk::ClusterSink&) override { return No(); }
-
- private:
-  static sdk::Status No() { return sdk::Status::Error(PEDIA_STORAGE_UNIMPLEMENTED, "not implemented yet"); }
-};
-
-}  // namespace
 
 const pedia_storage_plugin* InternalStorageTable() {
-  return sdk::MakePluginTable<NotBuiltLayer>("internal", "0.1.0",
-                                             PEDIA_STORAGE_CAP_GET | PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_PERSISTENT);
+  // Built-ins are not loaded through the plugin entry point, so give the SDK
+  // the host API here; the layer logs through it.
+  if (!sdk::internal::HostSlot()) sdk::internal::HostSlot() = HostApi();
+  return sdk::MakePluginTable<relational::RelationalLayer>("internal", "0.1.0",
+                                                           relational::RelationalLayer::kCapabilities);
 }
 
 }  // namespace pedia::storage::internal

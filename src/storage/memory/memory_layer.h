@@ -10,7 +10,7 @@
 // Storage.  Objects stay serialized: one allocation per object holds the JSON
 // bytes once plus its index fields; label strings, namespaces and cluster
 // names are interned.  Each GVR has a key index (cluster, namespace, name),
-// postings per label key=value, label key, namespace, cluster and owner uid;
+// postings per label key=value, namespace, cluster and owner uid;
 // a list starts from the smallest posting that its filters allow and checks
 // every other filter on the candidates only.
 //
@@ -76,7 +76,7 @@ class MemoryLayer : public sdk::StorageLayer {
 
   /// How a list chose its candidates, for tests and diagnostics.
   struct QueryPlan {
-    std::string index;      // "scan", "cluster", "namespace", "label", "label-key", "owner" or "name"
+    std::string index;      // "scan", "cluster", "namespace", "label", "owner", "name", "none"
     size_t candidates = 0;  // slots examined
     size_t matched = 0;     // rows that passed every filter
   };

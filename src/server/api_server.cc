@@ -1,0 +1,992 @@
+#include "server/api_server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <set>
+#include <mutex>
+#include <thread>
+
+#include "base/build_info.h"
+#include "base/json_text.h"
+#include "base/log.h"
+#include "base/metrics.h"
+#include "server/accept.h"
+#include "server/api_error.h"
+#include "server/api_path.h"
+#include "server/cluster_index.h"
+#include "server/health.h"
+#include "server/json_scan.h"
+#include "server/list_body.h"
+#include "server/list_options.h"
+#include "server/table.h"
+
+namespace pedia::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kJson = "application/json";
+
+int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+http::Response JsonResponse(int code, std::string body, http::Headers extra = {}) {
+  http::Response r;
+  r.status = code;
+  r.headers = std::move(extra);
+  r.headers.emplace_back("Content-Type", kJson);
+  r.body = std::move(body);
+  return r;
+}
+
+http::Response ErrorResponse(const ApiError& e) {
+  http::Response r = JsonResponse(e.code, ToStatusJson(e));
+  if (e.code == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"pedia\"");
+  return r;
+}
+
+struct RequestMetrics {
+  metrics::Family* requests;
+  metrics::Family* latency;
+  metrics::Value* inflight;
+  metrics::Value* watches;
+  metrics::Family* watch_events;
+
+  static RequestMetrics& Get() {
+    static RequestMetrics* m = [] {
+      auto& reg = metrics::Registry::Global();
+      auto* r = new RequestMetrics;
+      r->requests = reg.Counter("pedia_apiserver_request_total", "Requests served, by verb, resource and HTTP code.",
+                                {"verb", "resource", "code"});
+      r->latency = reg.Histogram("pedia_apiserver_request_duration_seconds",
+                                 "Time to the response (first byte for streams), by verb and resource.",
+                                 {"verb", "resource"}, metrics::DefaultLatencyBuckets());
+      r->inflight = reg.Gauge("pedia_apiserver_current_inflight_requests", "Requests being served (watches excluded).")
+                        ->With({});
+      r->watches = reg.Gauge("pedia_apiserver_watch_streams", "Open watch streams.")->With({});
+      r->watch_events = reg.Counter("pedia_apiserver_watch_events_total", "Watch events sent, by resource.",
+                                    {"resource"});
+      return r;
+    }();
+    return *m;
+  }
+};
+
+// Wraps the transport's Responder to record metrics and the -v=2 request log.
+class MeteredResponder : public http::Responder {
+ public:
+  MeteredResponder(std::shared_ptr<http::Responder> inner, std::string method, std::string target,
+                   std::string remote)
+      : inner_(std::move(inner)), method_(std::move(method)), target_(std::move(target)),
+        remote_(std::move(remote)), start_(Clock::now()) {
+    RequestMetrics::Get().inflight->Add(1);
+  }
+  ~MeteredResponder() override {
+    if (!recorded_) Record(500);
+  }
+
+  std::string verb = "get";
+  std::string resource;
+  std::string user;
+
+  void Send(http::Response response) override {
+    Record(response.status);
+    inner_->Send(std::move(response));
+  }
+  std::shared_ptr<http::ResponseStream> Stream(int status, http::Headers headers) override {
+    Record(status);
+    return inner_->Stream(status, std::move(headers));
+  }
+
+ private:
+  void Record(int code) {
+    if (recorded_.exchange(true)) return;
+    RequestMetrics& m = RequestMetrics::Get();
+    m.inflight->Add(-1);
+    double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    m.requests->With({verb, resource, std::to_string(code)})->Inc();
+    m.latency->HistogramWith({verb, resource})->Observe(seconds);
+    PEDIA_LOG_V(2, "HTTP", {"verb", method_}, {"URI", target_}, {"latency", std::to_string(seconds * 1000) + "ms"},
+                {"userAgent", ""}, {"user", user}, {"resp", code}, {"srcIP", remote_});
+  }
+
+  std::shared_ptr<http::Responder> inner_;
+  std::string method_, target_, remote_;
+  Clock::time_point start_;
+  std::atomic<bool> recorded_{false};
+};
+
+// A fixed pool of threads for storage reads.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int n) {
+    for (int i = 0; i < std::max(1, n); ++i) threads_.emplace_back([this] { Run(); });
+  }
+  ~WorkerPool() { Stop(); }
+  void Post(std::function<void()> fn) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (stopped_) return;
+      queue_.push_back(std::move(fn));
+    }
+    cv_.notify_one();
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return stopped_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        fn = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      fn();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  bool stopped_ = false;
+};
+
+// One watch: receives storage events on a layer thread and queues frames on
+// the client's stream without ever blocking; a client that falls too far
+// behind loses its watch.
+class WatchSession : public storage::WatchObserver {
+ public:
+  WatchSession(BodyShape shape, std::shared_ptr<TablePrinter> owned_printer, bool bookmarks, size_t pending_limit,
+               std::string resource)
+      : shape_(std::move(shape)), owned_printer_(std::move(owned_printer)), bookmarks_(bookmarks),
+        pending_limit_(pending_limit), resource_(std::move(resource)) {}
+
+  bool OnEvent(pedia_storage_event_type type, const storage::Row& row) override {
+    if (type == PEDIA_STORAGE_EVENT_BOOKMARK && !bookmarks_) return true;
+    BodyShape shape = shape_;
+    shape.now_unix = NowUnix();  // ages are relative to the event, not the watch start
+    std::string frame = WatchFrame(shape, type, row);
+    std::lock_guard<std::mutex> l(mu_);
+    if (!stream_) {
+      early_bytes_ += frame.size();
+      early_.push_back(std::move(frame));
+      return early_bytes_ <= pending_limit_;
+    }
+    if (stream_->IsClosed()) return false;
+    if (stream_->PendingBytes() > pending_limit_) {
+      PEDIA_LOG_WARNING("ending a watch whose client does not keep up", {"resource", resource_},
+                        {"pendingBytes", static_cast<int64_t>(stream_->PendingBytes())});
+      stream_->Close();
+      return false;
+    }
+    RequestMetrics::Get().watch_events->With({resource_})->Inc();
+    return stream_->Write(std::move(frame));
+  }
+
+  void OnClosed(const Status& status) override {
+    std::lock_guard<std::mutex> l(mu_);
+    closed_ = true;
+    closed_status_ = status;
+    if (stream_) Finish();
+  }
+
+  void Attach(std::shared_ptr<http::ResponseStream> stream) {
+    std::lock_guard<std::mutex> l(mu_);
+    stream_ = std::move(stream);
+    for (std::string& f : early_) stream_->Write(std::move(f));
+    early_.clear();
+    if (closed_) Finish();
+  }
+
+  void CloseStream() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (stream_) stream_->Close();
+  }
+
+  std::unique_ptr<storage::WatchHandle> handle;
+  Clock::time_point deadline;
+
+ private:
+  void Finish() {
+    if (!closed_status_.ok() && !stream_->IsClosed()) {
+      ApiError e = closed_status_.code() == Status::kExpired ? ApiError::Gone(closed_status_.message())
+                                                              : ApiError::FromStatus(closed_status_);
+      stream_->Write(WatchErrorFrame(ToStatusJson(e)));
+    }
+    stream_->Close();
+  }
+
+  BodyShape shape_;
+  std::shared_ptr<TablePrinter> owned_printer_;
+  bool bookmarks_;
+  size_t pending_limit_;
+  std::string resource_;
+  std::mutex mu_;
+  std::shared_ptr<http::ResponseStream> stream_;
+  std::vector<std::string> early_;
+  size_t early_bytes_ = 0;
+  bool closed_ = false;
+  Status closed_status_;
+};
+
+std::string KubeVersionJson(std::string_view git_version) {
+  std::string major, minor;
+  std::string_view v = git_version;
+  if (!v.empty() && v[0] == 'v') v.remove_prefix(1);
+  size_t dot = v.find('.');
+  major = std::string(v.substr(0, dot));
+  if (dot != std::string_view::npos) {
+    std::string_view rest = v.substr(dot + 1);
+    size_t end = 0;
+    while (end < rest.size() && rest[end] >= '0' && rest[end] <= '9') ++end;
+    minor = std::string(rest.substr(0, end));
+  }
+  std::string out = "{\"major\":" + JsonQuote(major) + ",\"minor\":" + JsonQuote(minor) +
+                    ",\"gitVersion\":" + JsonQuote(git_version) +
+                    ",\"gitCommit\":\"\",\"gitTreeState\":\"\",\"buildDate\":\"\",\"goVersion\":\"\",\"compiler\":\"\","
+                    "\"platform\":\"\"}";
+  return out;
+}
+
+// pedia's own /version: the Kubernetes API level it serves (Clusterpedia
+// v0.9 builds on Kubernetes 1.32 libraries) plus pedia's build facts.
+std::string PediaVersionJson() {
+  const BuildInfo& b = GetBuildInfo();
+  return "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0\",\"pediaVersion\":" + JsonQuote(b.git_version) +
+         ",\"gitCommit\":" + JsonQuote(b.git_commit) + ",\"gitTreeState\":" + JsonQuote(b.git_tree_state) +
+         ",\"buildDate\":" + JsonQuote(b.build_date) + ",\"compiler\":" + JsonQuote(b.compiler) +
+         ",\"platform\":" + JsonQuote(b.platform) + ",\"storageAbi\":" + JsonQuote(b.storage_abi) + "}";
+}
+
+std::string ClusterpediaResourceList() {
+  return R"({"kind":"APIResourceList","apiVersion":"v1","groupVersion":"clusterpedia.io/v1beta1","resources":[)"
+         R"({"name":"resources","singularName":"resources","namespaced":false,"kind":"Resources","verbs":["get"]},)"
+         R"({"name":"collectionresources","singularName":"collectionresource","namespaced":false,)"
+         R"("kind":"CollectionResource","verbs":["get","list"]}]})";
+}
+
+std::string ClusterGroupResourceList() {
+  return R"({"kind":"APIResourceList","apiVersion":"v1","groupVersion":"cluster.clusterpedia.io/v1alpha2","resources":[)"
+         R"({"name":"pediaclusters","singularName":"pediacluster","namespaced":false,"kind":"PediaCluster",)"
+         R"("verbs":["get","list"]}]})";
+}
+
+std::string WithKind(std::string body, std::string_view kind) {
+  return "{\"kind\":\"" + std::string(kind) + "\",\"apiVersion\":\"v1\"," + body.substr(1);
+}
+
+struct CollectionDef {
+  const char* name;
+  std::vector<std::pair<std::string, std::string>> types;  // group, resource ("" resource: whole group)
+};
+
+const std::vector<CollectionDef>& Collections() {
+  static const auto* defs = new std::vector<CollectionDef>{
+      {"any", {}},
+      {"workloads", {{"apps", "deployments"}, {"apps", "daemonsets"}, {"apps", "statefulsets"}}},
+      {"kuberesources",
+       {{"", ""}, {"admission.k8s.io", ""}, {"admissionregistration.k8s.io", ""}, {"apiextensions.k8s.io", ""},
+        {"apps", ""}, {"authentication.k8s.io", ""}, {"authorization.k8s.io", ""}, {"autoscaling", ""},
+        {"batch", ""}, {"certificates.k8s.io", ""}, {"coordination.k8s.io", ""}, {"discovery.k8s.io", ""},
+        {"events.k8s.io", ""}, {"extensions", ""}, {"flowcontrol.apiserver.k8s.io", ""}, {"networking.k8s.io", ""},
+        {"node.k8s.io", ""}, {"policy", ""}, {"rbac.authorization.k8s.io", ""}, {"resource.k8s.io", ""},
+        {"scheduling.k8s.io", ""}, {"storage.k8s.io", ""}}},
+  };
+  return *defs;
+}
+
+}  // namespace
+
+struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
+  Impl(storage::Storage* s, const Authenticator* a, ApiServerOptions o)
+      : storage(s), auth(a), options(std::move(o)), workers(options.workers) {
+    reaper = std::thread([this] { ReapLoop(); });
+  }
+
+  storage::Storage* storage;
+  const Authenticator* auth;
+  ApiServerOptions options;
+  WorkerPool workers;
+
+  std::mutex index_mu;
+  std::shared_ptr<const ClusterIndex> index;
+  Clock::time_point index_built;
+
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  std::map<WatchSession*, std::shared_ptr<WatchSession>> watches;
+  std::vector<std::shared_ptr<WatchSession>> ended;
+  bool stopping = false;
+  std::thread reaper;
+
+  // ---- clusters ----
+  std::shared_ptr<const ClusterIndex> Clusters() {
+    std::lock_guard<std::mutex> l(index_mu);
+    if (index && Clock::now() - index_built < options.cluster_refresh) return index;
+    std::vector<std::pair<std::string, std::string>> records;
+    Status s = storage->ListClusters([&](std::string_view name, std::string_view json) {
+      records.emplace_back(std::string(name), std::string(json));
+    });
+    if (!s.ok()) {
+      PEDIA_LOG_WARNING("cannot read cluster records from storage; serving the last known set",
+                        {"error", s.ToString()});
+      if (!index) index = ClusterIndex::Build({});
+    } else {
+      index = ClusterIndex::Build(records);
+    }
+    index_built = Clock::now();
+    return index;
+  }
+
+  // ---- watches ----
+  void ReapLoop() {
+    std::unique_lock<std::mutex> l(watch_mu);
+    while (!stopping) {
+      watch_cv.wait_for(l, std::chrono::milliseconds(200));
+      std::vector<std::shared_ptr<WatchSession>> release;
+      release.swap(ended);
+      Clock::time_point now = Clock::now();
+      for (auto& [ptr, w] : watches) {
+        if (now >= w->deadline) w->CloseStream();
+      }
+      l.unlock();
+      release.clear();  // destroys handles (watch_stop) outside every lock
+      l.lock();
+    }
+  }
+
+  void EndWatch(WatchSession* w) {
+    std::lock_guard<std::mutex> l(watch_mu);
+    auto it = watches.find(w);
+    if (it == watches.end()) return;
+    ended.push_back(std::move(it->second));
+    watches.erase(it);
+    RequestMetrics::Get().watches->Add(-1);
+  }
+
+  void Shutdown() {
+    std::vector<std::shared_ptr<WatchSession>> all;
+    {
+      std::lock_guard<std::mutex> l(watch_mu);
+      if (stopping) return;
+      stopping = true;
+      for (auto& [p, w] : watches) all.push_back(w);
+    }
+    watch_cv.notify_all();
+    if (reaper.joinable()) reaper.join();
+    for (auto& w : all) w->CloseStream();
+    workers.Stop();
+    std::lock_guard<std::mutex> l(watch_mu);
+    all.clear();
+    ended.clear();
+    for (auto& [p, w] : watches) w->handle.reset();
+    watches.clear();
+  }
+
+  // ---- dispatch ----
+  void Handle(http::Request&& req, std::shared_ptr<http::Responder> raw) {
+    auto responder = std::make_shared<MeteredResponder>(raw, req.method, req.target, req.remote_address);
+    QueryParams params = http::ParseQuery(req.query);
+    Result<ApiRoute> route = RoutePath(req.path);
+    if (route.ok() && route->kind == ApiRoute::kHealth) {
+      responder->resource = route->health_endpoint;
+      return Health(*route, params, responder);
+    }
+    Result<UserInfo> user = auth->Authenticate(req);
+    if (!user.ok()) return responder->Send(ErrorResponse(ApiError::Unauthorized("Unauthorized")));
+    responder->user = user->name;
+    if (req.method != "GET" && req.method != "HEAD") {
+      responder->verb = req.method;
+      return responder->Send(ErrorResponse(ApiError::MethodNotAllowed(
+          "the server does not allow this method on the requested resource\nDETAIL: pedia serves get, list and watch only")));
+    }
+    if (!route.ok()) return responder->Send(ErrorResponse(ApiError::NotFound(route.status().message())));
+    switch (route->kind) {
+      case ApiRoute::kMetrics: {
+        responder->resource = "metrics";
+        http::Response r;
+        r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        r.body = metrics::Registry::Global().Render();
+        return responder->Send(std::move(r));
+      }
+      case ApiRoute::kCollectionResourceList:
+      case ApiRoute::kCollectionResource:
+        return CollectionResources(*route, req, params, responder);
+      case ApiRoute::kHealth:
+        break;
+      case ApiRoute::kKube:
+        return Kube(*route, req, params, responder);
+    }
+  }
+
+  void Health(const ApiRoute& route, const QueryParams& params, std::shared_ptr<MeteredResponder> responder) {
+    std::vector<HealthCheck> checks = {{"ping", [] { return Status::Ok(); }}, {"log", [] { return Status::Ok(); }}};
+    if (route.health_endpoint == "readyz" || route.health_endpoint == "healthz") {
+      checks.push_back({"storage", [this] { return storage->Ready(); }});
+      for (const auto& [name, fn] : options.ready_checks) checks.push_back({name, fn});
+      checks.push_back({"shutdown", [this] {
+                          std::lock_guard<std::mutex> l(watch_mu);
+                          return stopping ? Status::Unavailable("shutting down") : Status::Ok();
+                        }});
+    }
+    HealthResult h = RunHealthChecks(route.health_endpoint, route.health_check, params, checks);
+    http::Response r;
+    r.status = h.code;
+    r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    r.body = std::move(h.body);
+    responder->Send(std::move(r));
+  }
+
+  static http::Headers Warnings(const ClusterIndex& index, const std::vector<std::string>& clusters) {
+    http::Headers h;
+    auto warn = [&](const ClusterInfo& c) {
+      if (c.healthy) return;
+      std::string text = c.name + " is not ready and the resources obtained may be inaccurate";
+      if (!c.unhealthy_reason.empty()) text += ", reason: " + c.unhealthy_reason;
+      h.emplace_back("Warning", "299 - " + JsonQuote(text));
+    };
+    if (clusters.empty()) {
+      for (const ClusterInfo& c : index.clusters()) warn(c);
+    } else {
+      for (const std::string& name : clusters) {
+        if (const ClusterInfo* c = index.Find(name)) warn(*c);
+      }
+    }
+    return h;
+  }
+
+  void Kube(const ApiRoute& route, const http::Request& req, const QueryParams& params,
+            std::shared_ptr<MeteredResponder> responder) {
+    const KubePath& k = route.kube;
+    std::shared_ptr<const ClusterIndex> idx = Clusters();
+    const std::string& cluster = route.cluster;
+    if (!cluster.empty() && !idx->Find(cluster)) {
+      return responder->Send(ErrorResponse(ApiError::NotFound(
+          "the server could not find the requested cluster \"" + cluster + "\"\nHINT: list the clusters with "
+          "kubectl get pediaclusters")));
+    }
+    bool self_groups = !route.under_resources;  // clusterpedia.io itself is served at the root only
+    auto not_found = [&] {
+      responder->Send(ErrorResponse(ApiError::NotFound("the server could not find the requested resource")));
+    };
+    switch (k.kind) {
+      case KubePath::kApiVersions:
+        responder->resource = "discovery";
+        return responder->Send(JsonResponse(200, idx->ApiVersionsJson()));
+      case KubePath::kVersion:
+        responder->resource = "version";
+        if (!cluster.empty()) return responder->Send(JsonResponse(200, KubeVersionJson(idx->Find(cluster)->kube_version)));
+        return responder->Send(JsonResponse(200, PediaVersionJson()));
+      case KubePath::kGroupList: {
+        responder->resource = "discovery";
+        std::vector<std::string> extra = {GroupJsonFor(kClusterGroup, {std::string(kClusterVersion)})};
+        if (self_groups) extra.push_back(GroupJsonFor(kClusterpediaGroup, {std::string(kClusterpediaVersion)}));
+        return responder->Send(JsonResponse(200, idx->GroupListJson(cluster, extra)));
+      }
+      case KubePath::kGroup: {
+        responder->resource = "discovery";
+        if (k.group == kClusterGroup) {
+          return responder->Send(JsonResponse(200, WithKind(GroupJsonFor(kClusterGroup, {std::string(kClusterVersion)}), "APIGroup")));
+        }
+        if (self_groups && k.group == kClusterpediaGroup) {
+          return responder->Send(
+              JsonResponse(200, WithKind(GroupJsonFor(kClusterpediaGroup, {std::string(kClusterpediaVersion)}), "APIGroup")));
+        }
+        std::string body = idx->GroupJson(cluster, k.group);
+        return body.empty() ? not_found() : responder->Send(JsonResponse(200, std::move(body)));
+      }
+      case KubePath::kResourceList: {
+        responder->resource = "discovery";
+        if (k.group == kClusterGroup && k.version == kClusterVersion) {
+          return responder->Send(JsonResponse(200, ClusterGroupResourceList()));
+        }
+        if (self_groups && k.group == kClusterpediaGroup && k.version == kClusterpediaVersion) {
+          return responder->Send(JsonResponse(200, ClusterpediaResourceList()));
+        }
+        std::string body = idx->ResourceListJson(cluster, k.group, k.version, storage->Verbs());
+        return body.empty() ? not_found() : responder->Send(JsonResponse(200, std::move(body)));
+      }
+      case KubePath::kResource:
+        break;
+    }
+    responder->resource = k.resource;
+    if (k.group == kClusterGroup && k.version == kClusterVersion && k.resource == "pediaclusters") {
+      return PediaClusters(k, req, idx, responder);
+    }
+    const SyncedResource* res = idx->FindResource(cluster, k.group, k.version, k.resource);
+    if (!res || !k.subresource.empty() || (!res->namespaced && !k.namespace_name.empty())) return not_found();
+
+    OutputFormat format;
+    if (!NegotiateOutput(req.Header("accept"), &format)) {
+      return responder->Send(ErrorResponse(ApiError::NotAcceptable(
+          "only the following media types are accepted: application/json, application/json;as=Table;g=meta.k8s.io;v=v1, "
+          "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")));
+    }
+    ListContext lc;
+    lc.path_cluster = cluster;
+    lc.path_namespace = k.namespace_name;
+    lc.remaining_count_default = options.remaining_count_default;
+    lc.metadata_accept = format.kind == OutputFormat::kPartialMetadata;
+    ListOptions lo;
+    if (auto e = ParseListOptions(params, lc, &lo)) return responder->Send(ErrorResponse(*e));
+    bool watch = lo.watch || k.legacy_watch;
+    responder->verb = watch ? "watch" : k.name.empty() ? "list" : "get";
+    storage::ListQuery& q = lo.query;
+    q.gvr = storage::Gvr{k.group, res->storage_version, k.resource};
+    if (format.kind == OutputFormat::kTable) q.only_metadata = false;  // cells need the whole object
+    if (auto e = CheckCapabilities(q)) return responder->Send(ErrorResponse(*e));
+
+    BodyShape shape;
+    shape.format = format;
+    shape.api_version = k.group.empty() ? k.version : k.group + "/" + k.version;
+    shape.kind = res->kind;
+    shape.only_metadata = q.only_metadata;
+    shape.now_unix = NowUnix();
+    if (!lo.include_object.empty()) shape.include_object = lo.include_object;
+    std::shared_ptr<TablePrinter> owned_printer;
+    if (format.kind == OutputFormat::kTable) {
+      shape.printer = BuiltinPrinter(k.group, k.resource);
+      if (!shape.printer && !res->printer_columns.empty()) {
+        owned_printer = MakeCustomPrinter(res->printer_columns);
+        shape.printer = owned_printer.get();
+      }
+      if (!shape.printer) shape.printer = DefaultPrinter();
+    }
+    http::Headers headers = Warnings(*idx, cluster.empty() ? q.clusters : std::vector<std::string>{cluster});
+    headers.emplace_back("Content-Type", kJson);
+
+    if (watch) {
+      if (!storage->Has(PEDIA_STORAGE_CAP_WATCH)) {
+        return responder->Send(ErrorResponse(ApiError::MethodNotAllowed(
+            "watch is not supported by storage layer \"" + storage->name() + "\"")));
+      }
+      if (!k.name.empty()) q.names = {k.name};
+      return StartWatch(std::move(lo), std::move(shape), std::move(owned_printer), std::move(headers), responder);
+    }
+    if (!k.name.empty()) {
+      if (cluster.empty()) {
+        return responder->Send(ErrorResponse(ApiError::BadRequest(
+            "please specify the cluster name when using the resource name to get a specific resource.")));
+      }
+      if (!storage->Has(PEDIA_STORAGE_CAP_GET)) {
+        return responder->Send(ErrorResponse(ApiError::MethodNotAllowed("get is not supported by storage layer \"" +
+                                                                        storage->name() + "\"")));
+      }
+      auto self = shared_from_this();
+      return workers.Post([self, shape = std::move(shape), owned_printer, headers = std::move(headers), q = std::move(q),
+                           name = k.name, group = k.group, cluster, responder]() mutable {
+        self->RunGet(cluster, q, name, group, shape, std::move(headers), responder);
+      });
+    }
+    if (!storage->Has(PEDIA_STORAGE_CAP_LIST)) {
+      return responder->Send(ErrorResponse(ApiError::MethodNotAllowed("list is not supported by storage layer \"" +
+                                                                      storage->name() + "\"")));
+    }
+    auto self = shared_from_this();
+    workers.Post([self, lo = std::move(lo), shape = std::move(shape), owned_printer, headers = std::move(headers),
+                  responder]() mutable { self->RunList(lo, ListBody(shape), std::move(headers), responder); });
+  }
+
+  std::optional<ApiError> CheckCapabilities(storage::ListQuery& q) {
+    auto lacks = [&](uint64_t cap, std::string_view param, std::string_view what) -> std::optional<ApiError> {
+      if (storage->Has(cap)) return std::nullopt;
+      return ApiError::BadParameter(param, std::string(what) + " is not supported by storage layer \"" +
+                                               storage->name() + "\"\nHINT: use a storage layer that supports it, "
+                                               "such as internal");
+    };
+    if (!q.fields.empty()) {
+      if (auto e = lacks(PEDIA_STORAGE_CAP_FIELD_SELECTOR, "fieldSelector", "the enhanced field selector")) return e;
+    }
+    if (!q.owner_uid.empty() || !q.owner_name.empty()) {
+      if (auto e = lacks(PEDIA_STORAGE_CAP_OWNER, q.owner_uid.empty() ? "ownerName" : "ownerUID", "owner search")) return e;
+    }
+    if (!q.fuzzy_names.empty()) {
+      if (auto e = lacks(PEDIA_STORAGE_CAP_FUZZY_NAME, "internalstorage.clusterpedia.io/fuzzy-name", "fuzzy name search")) {
+        return e;
+      }
+    }
+    if (!q.order_by.empty()) {
+      if (auto e = lacks(PEDIA_STORAGE_CAP_ORDER_BY, "orderby", "ordering")) return e;
+    }
+    // remainingItemCount is optional in Kubernetes lists: leave it out.
+    if (!storage->Has(PEDIA_STORAGE_CAP_REMAINING_COUNT)) q.with_remaining_count = false;
+    return std::nullopt;
+  }
+
+  void RunGet(const std::string& cluster, const storage::ListQuery& q, const std::string& name, const std::string& group,
+              const BodyShape& shape, http::Headers headers, std::shared_ptr<MeteredResponder> responder) {
+    std::string body;
+    bool found = false;
+    std::string ns = q.namespaces.empty() ? "" : q.namespaces[0];
+    Status s = storage->Get(cluster, q.gvr, ns, name, [&](const storage::Row& row) {
+      body = ObjectBody(shape, row);
+      found = true;
+      return false;
+    });
+    if (s.IsNotFound() || (s.ok() && !found)) {
+      return responder->Send(ErrorResponse(ApiError::ObjectNotFound(group, q.gvr.resource, name)));
+    }
+    if (!s.ok()) return responder->Send(ErrorResponse(ApiError::FromStatus(s)));
+    http::Response r;
+    r.headers = std::move(headers);
+    r.body = std::move(body);
+    responder->Send(std::move(r));
+  }
+
+  // Streams once the buffered body passes list_flush_bytes; until then an
+  // error can still become a proper Status response.
+  void RunList(const ListOptions& lo, ListBody body, http::Headers headers, std::shared_ptr<MeteredResponder> responder) {
+    std::string buf;
+    std::shared_ptr<http::ResponseStream> stream;
+    bool client_gone = false;
+    body.Begin(&buf);
+    storage::ListSummary summary;
+    Status s = storage->List(lo.query, [&](const storage::Row& row) {
+      body.Row(row, &buf);
+      if (buf.size() < options.list_flush_bytes) return true;
+      if (!stream) stream = responder->Stream(200, headers);
+      if (!stream) {  // the transport is shutting down
+        client_gone = true;
+        return false;
+      }
+      // Never wait for the client here: row callbacks run under the layer's
+      // read lock, and a slow reader must not hold up the synchro's writes.
+      if (stream->IsClosed()) {
+        client_gone = true;
+        return false;
+      }
+      stream->Write(std::move(buf));
+      buf.clear();
+      return true;
+    }, &summary);
+    if (!s.ok() || client_gone) {
+      if (stream) {
+        if (!s.ok()) PEDIA_LOG_WARNING("list failed after streaming began; ending the response", {"error", s.ToString()});
+        stream->Close();  // truncated JSON: the client sees an error
+        return;
+      }
+      return responder->Send(ErrorResponse(ApiError::FromStatus(s)));
+    }
+    body.End(summary, lo.with_continue, &buf);
+    if (stream) {
+      stream->Write(std::move(buf));
+      stream->Close();
+      return;
+    }
+    http::Response r;
+    r.headers = std::move(headers);
+    r.body = std::move(buf);
+    responder->Send(std::move(r));
+  }
+
+  void StartWatch(ListOptions lo, BodyShape shape, std::shared_ptr<TablePrinter> owned_printer, http::Headers headers,
+                  std::shared_ptr<MeteredResponder> responder) {
+    auto session = std::make_shared<WatchSession>(std::move(shape), std::move(owned_printer), lo.allow_watch_bookmarks,
+                                                  options.watch_pending_limit, lo.query.gvr.resource);
+    int64_t timeout = lo.timeout_seconds > 0 ? lo.timeout_seconds : options.max_watch_timeout_seconds;
+    session->deadline = Clock::now() + std::chrono::seconds(timeout);
+    std::string rv = lo.resource_version;
+    Result<std::unique_ptr<storage::WatchHandle>> handle = storage->Watch(lo.query, rv, session.get());
+    if (!handle.ok() && handle.status().code() != Status::kExpired) {
+      return responder->Send(ErrorResponse(ApiError::FromStatus(handle.status())));
+    }
+    headers.emplace_back("Cache-Control", "no-cache, private");
+    std::shared_ptr<http::ResponseStream> stream = responder->Stream(200, std::move(headers));
+    if (!stream) return;  // the transport is shutting down; the handle stops the watch
+    if (!handle.ok()) {
+      // Kubernetes answers a too-old resourceVersion with a 410 ERROR event.
+      stream->Write(WatchErrorFrame(ToStatusJson(ApiError::Gone(
+          "too old resource version: " + rv + "\nDETAIL: " + handle.status().message()))));
+      stream->Close();
+      return;
+    }
+    session->handle = std::move(handle.value());
+    {
+      std::lock_guard<std::mutex> l(watch_mu);
+      if (stopping) {
+        stream->Close();
+        return;
+      }
+      watches[session.get()] = session;
+      RequestMetrics::Get().watches->Add(1);
+    }
+    std::weak_ptr<Impl> weak = weak_from_this();
+    WatchSession* key = session.get();
+    stream->OnClosed([weak, key] {
+      if (auto self = weak.lock()) self->EndWatch(key);
+    });
+    session->Attach(stream);
+  }
+
+  // ---- PediaClusters ----
+  void PediaClusters(const KubePath& k, const http::Request& req, const std::shared_ptr<const ClusterIndex>& idx,
+                     std::shared_ptr<MeteredResponder> responder) {
+    OutputFormat format;
+    if (!NegotiateOutput(req.Header("accept"), &format)) format = OutputFormat{};
+    std::vector<const ClusterInfo*> picked;
+    for (const ClusterInfo& c : idx->clusters()) {
+      if (k.name.empty() || c.name == k.name) picked.push_back(&c);
+    }
+    responder->verb = k.name.empty() ? "list" : "get";
+    if (!k.name.empty() && picked.empty()) {
+      return responder->Send(ErrorResponse(ApiError::ObjectNotFound(kClusterGroup, "pediaclusters", k.name)));
+    }
+    int64_t now = NowUnix();
+    std::string out;
+    if (format.kind == OutputFormat::kTable) {
+      static const std::vector<TableColumn> columns = {
+          {"Name", "string", "name", "Name of the PediaCluster.", 0, ""},
+          {"Ready", "string", "", "Whether the cluster is ready.", 0, ""},
+          {"Version", "string", "", "The member cluster's Kubernetes version.", 0, ""},
+          {"APIServer", "string", "", "The member cluster's API server.", 0, ""},
+          {"Healthy", "string", "", "The ClusterHealthy condition.", 1, ""},
+          {"Age", "string", "", "Time since the PediaCluster was created.", 0, ""}};
+      out = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",\"metadata\":{},";
+      AppendColumnDefinitions(columns, &out);
+      out += ",\"rows\":[";
+      for (size_t i = 0; i < picked.size(); ++i) {
+        const ClusterInfo& c = *picked[i];
+        int64_t created = 0;
+        bool has_created =
+            json::ParseRfc3339(json::String(json::Path(c.record_json, {"metadata", "creationTimestamp"})), &created);
+        if (i) out += ',';
+        out += "{\"cells\":[" + JsonQuote(c.name) + "," + JsonQuote(c.ready ? "True" : "False") + "," +
+               JsonQuote(c.kube_version) + "," + JsonQuote(c.apiserver) + "," +
+               JsonQuote(c.healthy ? "True" : "False") + "," +
+               JsonQuote(has_created ? HumanDuration(now - created) : "<unknown>") + "],\"object\":";
+        std::string_view meta = json::Member(c.record_json, "metadata");
+        out += "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version +
+               "\",\"metadata\":" + std::string(meta.empty() ? "{}" : meta) + "}}";
+      }
+      out += "]}";
+    } else if (!k.name.empty()) {
+      out = picked[0]->record_json;
+    } else {
+      out = R"({"kind":"PediaClusterList","apiVersion":"cluster.clusterpedia.io/v1alpha2","items":[)";
+      for (size_t i = 0; i < picked.size(); ++i) {
+        if (i) out += ',';
+        out += picked[i]->record_json;
+      }
+      out += R"(],"metadata":{}})";
+    }
+    responder->Send(JsonResponse(200, std::move(out)));
+  }
+
+  // ---- collection resources (§4.8) ----
+  void CollectionResources(const ApiRoute& route, const http::Request& req, const QueryParams& params,
+                           std::shared_ptr<MeteredResponder> responder) {
+    responder->resource = "collectionresources";
+    responder->verb = route.kind == ApiRoute::kCollectionResourceList ? "list" : "get";
+    OutputFormat format;
+    if (!NegotiateOutput(req.Header("accept"), &format)) format = OutputFormat{};
+    std::shared_ptr<const ClusterIndex> idx = Clusters();
+    auto types_text = [](const CollectionDef& d) {
+      if (d.types.empty()) return std::string("*");
+      std::string s;
+      for (size_t i = 0; i < d.types.size(); ++i) {
+        if (i) s += ',';
+        s += (d.types[i].second.empty() ? std::string("*") : d.types[i].second) + "." + d.types[i].first;
+      }
+      return s;
+    };
+    if (route.kind == ApiRoute::kCollectionResourceList) {
+      std::string out;
+      if (format.kind == OutputFormat::kTable) {
+        static const std::vector<TableColumn> columns = {{"Name", "string", "name", "Name of the collection.", 0, ""},
+                                                         {"Resources", "string", "", "Resource types in it.", 0, ""}};
+        out = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",\"metadata\":{},";
+        AppendColumnDefinitions(columns, &out);
+        out += ",\"rows\":[";
+        bool first = true;
+        for (const CollectionDef& d : Collections()) {
+          if (!first) out += ',';
+          first = false;
+          out += "{\"cells\":[" + JsonQuote(d.name) + "," + JsonQuote(types_text(d)) +
+                 "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{\"name\":" +
+                 JsonQuote(d.name) + "}}}";
+        }
+        out += "]}";
+      } else {
+        out = R"({"kind":"CollectionResourceList","apiVersion":"clusterpedia.io/v1beta1","metadata":{},"items":[)";
+        bool first = true;
+        for (const CollectionDef& d : Collections()) {
+          if (!first) out += ',';
+          first = false;
+          out += R"({"kind":"CollectionResource","apiVersion":"clusterpedia.io/v1beta1","metadata":{"name":)" +
+                 JsonQuote(d.name) + R"(},"resourceTypes":[)";
+          for (size_t i = 0; i < d.types.size(); ++i) {
+            if (i) out += ',';
+            out += "{\"group\":" + JsonQuote(d.types[i].first);
+            if (!d.types[i].second.empty()) out += ",\"resource\":" + JsonQuote(d.types[i].second);
+            out += '}';
+          }
+          out += "]}";
+        }
+        out += "]}";
+      }
+      return responder->Send(JsonResponse(200, std::move(out)));
+    }
+    const CollectionDef* def = nullptr;
+    for (const CollectionDef& d : Collections()) {
+      if (d.name == route.collection) def = &d;
+    }
+    if (!def) {
+      return responder->Send(ErrorResponse(ApiError::ObjectNotFound(kClusterpediaGroup, "collectionresources", route.collection)));
+    }
+    // Which synced resources belong to the collection.
+    std::vector<std::pair<std::string, std::string>> wanted = def->types;
+    if (wanted.empty()) {
+      for (const auto& [key, value] : params) {
+        if (key != "groups" && key != "resources") continue;
+        for (std::string_view item : SplitOnComma(value)) {
+          if (key == "groups") {
+            std::string_view g = item.substr(0, item.find('/'));
+            wanted.emplace_back(g == "*" ? "*" : std::string(g), "");
+          } else {
+            size_t last = item.rfind('/');
+            if (last == std::string_view::npos || last + 1 == item.size()) {
+              return responder->Send(ErrorResponse(ApiError::BadParameter(
+                  "resources", "\"" + std::string(item) + "\" is not <group>/<resource> or <group>/<version>/<resource>")));
+            }
+            std::string_view g = item.substr(0, item.find('/'));
+            wanted.emplace_back(std::string(g), std::string(item.substr(last + 1)));
+          }
+        }
+      }
+      if (wanted.empty()) {
+        return responder->Send(ErrorResponse(ApiError::BadRequest("url query - `groups` or `resources` is required")));
+      }
+    }
+    std::vector<const SyncedResource*> targets;
+    for (const SyncedResource* r : idx->Resources("")) {
+      bool match = false;
+      for (const auto& [g, res] : wanted) {
+        if ((g == "*" || g == r->group) && (res.empty() || res == r->resource)) match = true;
+      }
+      // One version per resource: the first (highest) synced one.
+      bool dup = false;
+      for (const SyncedResource* t : targets) dup |= t->group == r->group && t->resource == r->resource;
+      if (match && !dup) targets.push_back(r);
+    }
+    ListContext lc;
+    lc.remaining_count_default = false;
+    ListOptions lo;
+    if (auto e = ParseListOptions(params, lc, &lo)) return responder->Send(ErrorResponse(*e));
+    lo.query.owner_uid.clear();
+    lo.query.owner_name.clear();
+    if (format.kind == OutputFormat::kTable) lo.query.only_metadata = true;
+    if (auto e = CheckCapabilities(lo.query)) return responder->Send(ErrorResponse(*e));
+    auto self = shared_from_this();
+    std::string name = def->name;
+    workers.Post([self, lo, targets, format, name, responder]() mutable {
+      self->RunCollection(name, lo, targets, format, responder);
+    });
+  }
+
+  static std::vector<std::string_view> SplitOnComma(std::string_view s) {
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i <= s.size()) {
+      size_t j = s.find(',', i);
+      if (j == std::string_view::npos) j = s.size();
+      std::string_view piece = s.substr(i, j - i);
+      if (!piece.empty()) out.push_back(piece);
+      i = j + 1;
+    }
+    return out;
+  }
+
+  void RunCollection(const std::string& name, ListOptions lo, const std::vector<const SyncedResource*>& targets,
+                     const OutputFormat& format, std::shared_ptr<MeteredResponder> responder) {
+    int64_t now = NowUnix();
+    int64_t remaining = lo.query.limit;
+    std::string items, types;
+    std::set<std::string> seen_types;
+    bool first = true;
+    for (const SyncedResource* t : targets) {
+      if (lo.query.limit > 0 && remaining <= 0) break;
+      storage::ListQuery q = lo.query;
+      q.gvr = storage::Gvr{t->group, t->storage_version, t->resource};
+      if (lo.query.limit > 0) q.limit = remaining;
+      std::string api_version = t->group.empty() ? t->version : t->group + "/" + t->version;
+      Status s = storage->List(q, [&](const storage::Row& row) {
+        if (!first) items += ',';
+        first = false;
+        std::string_view meta = RowMetadata(row);
+        if (format.kind == OutputFormat::kTable) {
+          int64_t created = 0;
+          bool ok = json::ParseRfc3339(json::String(json::Member(meta, "creationTimestamp")), &created);
+          items += "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," + JsonQuote(t->version) +
+                   "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," + JsonQuote(row.name) + "," +
+                   JsonQuote(ok ? HumanDuration(now - created) : "<unknown>") +
+                   "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":" +
+                   std::string(meta) + "}}";
+        } else if (row.metadata_only || lo.query.only_metadata) {
+          items += "{\"apiVersion\":" + JsonQuote(api_version) + ",\"kind\":" + JsonQuote(t->kind) +
+                   ",\"metadata\":" + std::string(meta) + "}";
+        } else {
+          items.append(row.object);
+        }
+        std::string type_key = t->group + "/" + t->version + "/" + t->resource;
+        if (seen_types.insert(type_key).second) {
+          if (!types.empty()) types += ',';
+          types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
+                   ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";
+        }
+        --remaining;
+        return true;
+      }, nullptr);
+      if (!s.ok()) return responder->Send(ErrorResponse(ApiError::FromStatus(s)));
+    }
+    std::string out;
+    if (format.kind == OutputFormat::kTable) {
+      static const std::vector<TableColumn> columns = {
+          {"Cluster", "string", "", "", 0, ""}, {"Group", "string", "", "", 0, ""},
+          {"Version", "string", "", "", 0, ""}, {"Kind", "string", "", "", 0, ""},
+          {"Namespace", "string", "", "", 0, ""}, {"Name", "string", "name", "", 0, ""},
+          {"Age", "string", "", "", 0, ""}};
+      out = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",\"metadata\":{},";
+      AppendColumnDefinitions(columns, &out);
+      out += ",\"rows\":[" + items + "]}";
+    } else {
+      out = R"({"kind":"CollectionResource","apiVersion":"clusterpedia.io/v1beta1","metadata":{"name":)" +
+            JsonQuote(name) + "},\"resourceTypes\":[" + types + "],\"items\":[" + items + "]}";
+    }
+    responder->Send(JsonResponse(200, std::move(out)));
+  }
+};
+
+ApiServer::ApiServer(storage::Storage* storage, const Authenticator* authenticator, ApiServerOptions options)
+    : impl_(std::make_shared<Impl>(storage, authenticator, std::move(options))) {}
+
+ApiServer::~ApiServer() { Shutdown(); }
+
+void ApiServer::Handle(http::Request&& request, std::shared_ptr<http::Responder> responder) {
+  impl_->Handle(std::move(request), std::move(responder));
+}
+
+http::Handler ApiServer::AsHandler() {
+  std::shared_ptr<Impl> impl = impl_;
+  return [impl](http::Request&& request, std::shared_ptr<http::Responder> responder) {
+    impl->Handle(std::move(request), std::move(responder));
+  };
+}
+
+void ApiServer::Shutdown() { impl_->Shutdown(); }
+
+}  // namespace pedia::server

@@ -1,0 +1,63 @@
+// The search API's request handler: authentication, routing, discovery,
+// get/list/watch against storage, Table output, PediaClusters,
+// collection resources, health and metrics (issue 5; clusterpedia-spec §4).
+//
+// ApiServer plugs into http::Server as its Handler.  Discovery and health
+// are answered on the I/O thread; anything that reads objects runs on a
+// small worker pool so that a large list can stream out while it is read
+// (design.md §2.2) without stalling other connections.
+//
+// Thread-safety: Handle() may be called from any number of threads.
+// Shutdown() ends every watch and stops the workers; call it before the
+// storage is closed.
+#ifndef PEDIA_SERVER_API_SERVER_H_
+#define PEDIA_SERVER_API_SERVER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "server/authenticator.h"
+#include "server/http_server.h"
+#include "storage/storage.h"
+
+namespace pedia::server {
+
+struct ApiServerOptions {
+  int workers = 4;                          // threads for storage reads
+  bool remaining_count_default = false;     // feature gate RemainingItemCount
+  size_t list_flush_bytes = 256 * 1024;     // stream a list once this much is buffered
+  size_t watch_pending_limit = 16u << 20;   // a watch this far behind is ended
+  int64_t max_watch_timeout_seconds = 1800;  // kube-apiserver's --min-request-timeout
+  std::chrono::milliseconds cluster_refresh{1000};  // how stale cluster records may be
+  /// Extra /readyz checks (binding-apiserver adds the synchro).
+  std::vector<std::pair<std::string, std::function<Status()>>> ready_checks;
+};
+
+class ApiServer {
+ public:
+  /// storage and authenticator must outlive the ApiServer.
+  ApiServer(storage::Storage* storage, const Authenticator* authenticator, ApiServerOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  /// The http::Handler.
+  void Handle(http::Request&& request, std::shared_ptr<http::Responder> responder);
+  http::Handler AsHandler();
+
+  /// Ends watches and stops the workers.  Idempotent.
+  void Shutdown();
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace pedia::server
+
+#endif  // PEDIA_SERVER_API_SERVER_H_

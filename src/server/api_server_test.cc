@@ -1,0 +1,442 @@
+#include "server/api_server.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "catch.h"
+#include "storage/registry.h"
+
+namespace pedia::server {
+namespace {
+
+// Captures one response, whole or streamed.
+class CapturingStream : public http::ResponseStream {
+ public:
+  explicit CapturingStream(std::function<void()> on_end) : on_end_(std::move(on_end)) {}
+  bool Write(std::string chunk) override {
+    std::lock_guard<std::mutex> l(mu);
+    if (closed) return false;
+    body += chunk;
+    cv.notify_all();
+    return true;
+  }
+  void Close() override {
+    std::function<void()> cb;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (closed) return;
+      closed = true;
+      cb = on_closed_;
+    }
+    cv.notify_all();
+    if (cb) cb();
+    on_end_();
+  }
+  bool IsClosed() const override {
+    std::lock_guard<std::mutex> l(mu);
+    return closed;
+  }
+  size_t PendingBytes() const override { return 0; }
+  void OnClosed(std::function<void()> cb) override {
+    bool run = false;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (closed) run = true;
+      else on_closed_ = cb;
+    }
+    if (run) cb();
+  }
+  std::string Body() {
+    std::lock_guard<std::mutex> l(mu);
+    return body;
+  }
+  bool WaitFor(const std::string& needle) {
+    std::unique_lock<std::mutex> l(mu);
+    return cv.wait_for(l, std::chrono::seconds(5), [&] { return body.find(needle) != std::string::npos; });
+  }
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::string body;
+  bool closed = false;
+
+ private:
+  std::function<void()> on_closed_;
+  std::function<void()> on_end_;
+};
+
+class CapturingResponder : public http::Responder, public std::enable_shared_from_this<CapturingResponder> {
+ public:
+  void Send(http::Response r) override {
+    std::lock_guard<std::mutex> l(mu_);
+    response = std::move(r);
+    done_ = true;
+    cv_.notify_all();
+  }
+  std::shared_ptr<http::ResponseStream> Stream(int status, http::Headers headers) override {
+    std::lock_guard<std::mutex> l(mu_);
+    response.status = status;
+    response.headers = std::move(headers);
+    stream = std::make_shared<CapturingStream>([this] {
+      std::lock_guard<std::mutex> l2(mu_);
+      done_ = true;
+      cv_.notify_all();
+    });
+    started_ = true;
+    cv_.notify_all();
+    return stream;
+  }
+  // Waits for the whole response; a streamed body is copied into response.body.
+  void Wait() {
+    std::unique_lock<std::mutex> l(mu_);
+    REQUIRE(cv_.wait_for(l, std::chrono::seconds(10), [&] { return done_; }));
+    if (stream) response.body = stream->Body();
+  }
+  void WaitStarted() {
+    std::unique_lock<std::mutex> l(mu_);
+    REQUIRE(cv_.wait_for(l, std::chrono::seconds(10), [&] { return started_ || done_; }));
+  }
+  std::string Header(const std::string& name) const {
+    for (auto& [k, v] : response.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+
+  http::Response response;
+  std::shared_ptr<CapturingStream> stream;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false, started_ = false;
+};
+
+std::string PodJson(const std::string& cluster, const std::string& ns, const std::string& name, const std::string& app,
+                    const std::string& phase) {
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"(","namespace":")" + ns +
+         R"(","uid":")" + cluster + "-" + ns + "-" + name +
+         R"(","resourceVersion":"5","creationTimestamp":"2024-01-01T00:00:00Z","labels":{"app":")" + app +
+         R"("},"annotations":{"shadow.clusterpedia.io/cluster-name":")" + cluster +
+         R"("}},"spec":{"nodeName":"node-1","containers":[{"name":"c","image":"nginx"}]},"status":{"phase":")" + phase +
+         R"(","podIP":"10.0.0.1","containerStatuses":[{"name":"c","ready":true,"restartCount":0,"state":{"running":{}}}]}})";
+}
+
+std::string ClusterRecord(const std::string& name, bool healthy) {
+  return R"({"apiVersion":"cluster.clusterpedia.io/v1alpha2","kind":"PediaCluster","metadata":{"name":")" + name +
+         R"(","creationTimestamp":"2024-01-01T00:00:00Z"},"spec":{"apiserver":"https://)" + name +
+         R"(:6443"},"status":{"version":"v1.30.1","conditions":[{"type":"Ready","status":"True"},{"type":"ClusterHealthy","status":")" +
+         (healthy ? "True" : "False") +
+         R"(","reason":"Unreachable"}],"syncResources":[{"group":"","resources":[{"name":"pods","kind":"Pod","namespaced":true,"syncConditions":[{"version":"v1","status":"Syncing"}]}]}]}})";
+}
+
+struct Fixture {
+  explicit Fixture(AuthOptions auth_options = {}, const std::string& storage_config = "") {
+    REQUIRE(storage::RegisterBuiltins(&registry).ok());
+    auto opened = registry.Open("memory", storage_config);
+    REQUIRE(opened.ok());
+    storage = std::move(opened.value());
+    auto a = Authenticator::Create(auth_options);
+    REQUIRE(a.ok());
+    auth = std::move(a.value());
+    REQUIRE(storage->PutCluster("c1", ClusterRecord("c1", true)).ok());
+    REQUIRE(storage->PutCluster("c2", ClusterRecord("c2", false)).ok());
+    for (const char* cluster : {"c1", "c2"}) {
+      std::vector<storage::Write> writes;
+      for (int i = 0; i < 3; ++i) {
+        storage::Write w;
+        w.object.namespace_name = i == 2 ? "kube-system" : "default";
+        w.object.name = "pod-" + std::to_string(i);
+        w.object.uid = std::string(cluster) + "-" + w.object.name;
+        w.object.resource_version = "5";
+        w.object.creation_unix_ms = 1704067200000;
+        w.object.labels = {{"app", i == 0 ? "web" : "db"}};
+        w.object.json = PodJson(cluster, w.object.namespace_name, w.object.name, i == 0 ? "web" : "db",
+                                i == 1 ? "Pending" : "Running");
+        writes.push_back(std::move(w));
+      }
+      size_t failed = 0;
+      REQUIRE(storage->WriteBatch({cluster, {"", "v1", "pods"}, "Pod", true}, writes, &failed).ok());
+    }
+    ApiServerOptions options;
+    options.workers = 2;
+    server = std::make_unique<ApiServer>(storage.get(), auth.get(), options);
+  }
+
+  std::shared_ptr<CapturingResponder> Get(const std::string& target, const std::string& accept = "",
+                                          bool wait = true) {
+    http::Request r;
+    r.method = "GET";
+    r.target = target;
+    size_t q = target.find('?');
+    r.path = http::PercentDecode(target.substr(0, q), false);
+    r.query = q == std::string::npos ? "" : target.substr(q + 1);
+    if (!accept.empty()) r.headers.emplace_back("accept", accept);
+    r.client_cert.verified = true;
+    r.client_cert.ca_index = 0;
+    r.client_cert.common_name = "admin";
+    r.remote_address = "127.0.0.1:1";
+    auto responder = std::make_shared<CapturingResponder>();
+    server->Handle(std::move(r), responder);
+    if (wait) responder->Wait();
+    return responder;
+  }
+
+  static nlohmann::json Json(const std::shared_ptr<CapturingResponder>& r) {
+    return nlohmann::json::parse(r->response.body);
+  }
+
+  storage::Registry registry;
+  std::unique_ptr<storage::Storage> storage;
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<ApiServer> server;
+};
+
+AuthOptions CertAuth() {
+  AuthOptions o;
+  o.client_ca_index = 0;
+  return o;
+}
+
+constexpr const char* kPrefix = "/apis/clusterpedia.io/v1beta1/resources";
+constexpr const char* kTableAccept =
+    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+}  // namespace
+
+TEST_CASE("api server lists pods of every cluster as a PodList of stored bytes", "[server]") {
+  Fixture f(CertAuth());
+  auto r = f.Get(std::string(kPrefix) + "/api/v1/pods?limit=500");
+  REQUIRE(r->response.status == 200);
+  auto j = Fixture::Json(r);
+  CHECK(j["kind"] == "PodList");
+  CHECK(j["apiVersion"] == "v1");
+  CHECK(j["items"].size() == 6);
+  CHECK(j["items"][0]["metadata"]["annotations"]["shadow.clusterpedia.io/cluster-name"] == "c1");
+  CHECK(r->Header("Warning").find("c2 is not ready") != std::string::npos);
+}
+
+TEST_CASE("api server filters by path cluster, namespace, labels and search parameters", "[server]") {
+  Fixture f(CertAuth());
+  auto one = Fixture::Json(f.Get(std::string(kPrefix) + "/clusters/c1/api/v1/namespaces/default/pods"));
+  CHECK(one["items"].size() == 2);
+  auto by_label = Fixture::Json(f.Get("/api/v1/pods?labelSelector=app%3Dweb"));
+  CHECK(by_label["items"].size() == 2);
+  auto by_cluster_label = Fixture::Json(
+      f.Get("/api/v1/pods?labelSelector=search.clusterpedia.io/clusters%3Dc2,app%3Ddb"));
+  CHECK(by_cluster_label["items"].size() == 2);
+  auto by_field = Fixture::Json(f.Get("/api/v1/pods?fieldSelector=status.phase%3DPending"));
+  CHECK(by_field["items"].size() == 2);
+  auto paged = Fixture::Json(f.Get("/api/v1/pods?limit=4&withContinue=true&withRemainingCount=true"));
+  CHECK(paged["items"].size() == 4);
+  REQUIRE(paged["metadata"].contains("continue"));
+  CHECK(paged["metadata"]["remainingItemCount"] == 2);
+  auto rest = Fixture::Json(f.Get("/api/v1/pods?limit=4&continue=" + paged["metadata"]["continue"].get<std::string>()));
+  CHECK(rest["items"].size() == 2);
+  auto no_continue = Fixture::Json(f.Get("/api/v1/pods?limit=4"));
+  CHECK_FALSE(no_continue["metadata"].contains("continue"));
+  auto ordered = Fixture::Json(f.Get("/api/v1/pods?orderby=name%20desc&clusters=c1"));
+  REQUIRE(ordered["items"].size() == 3);
+  CHECK(ordered["items"][0]["metadata"]["name"] == "pod-2");
+}
+
+TEST_CASE("api server answers Table and PartialObjectMetadataList", "[server]") {
+  Fixture f(CertAuth());
+  auto t = Fixture::Json(f.Get("/api/v1/namespaces/default/pods", kTableAccept));
+  CHECK(t["kind"] == "Table");
+  CHECK(t["columnDefinitions"][0]["name"] == "Cluster");
+  REQUIRE(t["rows"].size() == 4);
+  CHECK(t["rows"][0]["cells"][0] == "c1");
+  CHECK(t["rows"][0]["cells"][2] == "1/1");
+  CHECK(t["rows"][0]["object"]["kind"] == "PartialObjectMetadata");
+  CHECK(t["rows"][0]["object"]["metadata"]["namespace"] == "default");
+  auto m = Fixture::Json(f.Get("/api/v1/pods", "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"));
+  CHECK(m["kind"] == "PartialObjectMetadataList");
+  CHECK(m["items"].size() == 6);
+  CHECK_FALSE(m["items"][0].contains("spec"));
+  auto only = Fixture::Json(f.Get("/api/v1/pods?onlyMetadata=true"));
+  CHECK(only["kind"] == "PodList");
+  CHECK(only["items"][0]["kind"] == "Pod");
+  CHECK_FALSE(only["items"][0].contains("spec"));
+}
+
+TEST_CASE("api server get needs a cluster and finds one object", "[server]") {
+  Fixture f(CertAuth());
+  auto bad = f.Get("/api/v1/namespaces/default/pods/pod-0");
+  CHECK(bad->response.status == 400);
+  CHECK(Fixture::Json(bad)["message"].get<std::string>().find("please specify the cluster name") != std::string::npos);
+  auto ok = f.Get(std::string(kPrefix) + "/clusters/c2/api/v1/namespaces/default/pods/pod-0");
+  REQUIRE(ok->response.status == 200);
+  CHECK(Fixture::Json(ok)["metadata"]["uid"] == "c2-default-pod-0");
+  auto missing = f.Get(std::string(kPrefix) + "/clusters/c2/api/v1/namespaces/default/pods/nope");
+  CHECK(missing->response.status == 404);
+  CHECK(Fixture::Json(missing)["reason"] == "NotFound");
+}
+
+TEST_CASE("api server errors are Status bodies with the right codes", "[server]") {
+  Fixture f(CertAuth());
+  auto bad = f.Get("/api/v1/pods?limit=abc");
+  CHECK(bad->response.status == 400);
+  auto j = Fixture::Json(bad);
+  CHECK(j["kind"] == "Status");
+  CHECK(j["message"].get<std::string>().find("\"limit\"") != std::string::npos);
+  CHECK(f.Get("/api/v1/pods?labelSelector=a%20in%20(b")->response.status == 422);
+  CHECK(f.Get("/apis/apps/v1/deployments")->response.status == 404);
+  CHECK(f.Get(std::string(kPrefix) + "/clusters/nope/api/v1/pods")->response.status == 404);
+  CHECK(f.Get("/nothing/here")->response.status == 404);
+  CHECK(f.Get("/api/v1/namespaces/default/pods/pod-0/log")->response.status == 404);
+  CHECK(f.Get("/api/v1/pods", "application/vnd.kubernetes.protobuf")->response.status == 406);
+}
+
+TEST_CASE("api server rejects callers without credentials", "[server]") {
+  Fixture f(CertAuth());
+  http::Request r;
+  r.method = "GET";
+  r.target = r.path = "/api/v1/pods";
+  auto responder = std::make_shared<CapturingResponder>();
+  f.server->Handle(std::move(r), responder);
+  responder->Wait();
+  CHECK(responder->response.status == 401);
+  CHECK(nlohmann::json::parse(responder->response.body)["reason"] == "Unauthorized");
+  // Health needs no credentials.
+  http::Request h;
+  h.method = "GET";
+  h.target = h.path = "/readyz";
+  h.query = "verbose";
+  auto hr = std::make_shared<CapturingResponder>();
+  f.server->Handle(std::move(h), hr);
+  hr->Wait();
+  CHECK(hr->response.status == 200);
+  CHECK(hr->response.body.find("[+]storage ok") != std::string::npos);
+}
+
+TEST_CASE("api server discovery per cluster and as a union", "[server]") {
+  Fixture f(CertAuth());
+  auto api = Fixture::Json(f.Get(std::string(kPrefix) + "/api"));
+  CHECK(api["versions"][0] == "v1");
+  auto v1 = Fixture::Json(f.Get(std::string(kPrefix) + "/clusters/c1/api/v1"));
+  CHECK(v1["resources"][0]["name"] == "pods");
+  CHECK(v1["resources"][0]["shortNames"][0] == "po");
+  CHECK(v1["resources"][0]["verbs"].size() == 3);
+  auto apis = Fixture::Json(f.Get(std::string(kPrefix) + "/apis"));
+  REQUIRE(apis["groups"].size() == 1);
+  CHECK(apis["groups"][0]["name"] == "cluster.clusterpedia.io");
+  auto root = Fixture::Json(f.Get("/apis"));
+  CHECK(root["groups"].size() == 2);
+  auto cp = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1"));
+  CHECK(cp["resources"][1]["name"] == "collectionresources");
+  auto version = Fixture::Json(f.Get(std::string(kPrefix) + "/clusters/c1/version"));
+  CHECK(version["gitVersion"] == "v1.30.1");
+  CHECK(version["minor"] == "30");
+}
+
+TEST_CASE("api server serves PediaClusters with READY, VERSION and APISERVER", "[server]") {
+  Fixture f(CertAuth());
+  auto list = Fixture::Json(f.Get("/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters"));
+  CHECK(list["kind"] == "PediaClusterList");
+  CHECK(list["items"].size() == 2);
+  auto t = Fixture::Json(f.Get("/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters", kTableAccept));
+  CHECK(t["columnDefinitions"][1]["name"] == "Ready");
+  CHECK(t["rows"][0]["cells"][2] == "v1.30.1");
+  CHECK(t["rows"][0]["cells"][3] == "https://c1:6443");
+  CHECK(f.Get("/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters/zzz")->response.status == 404);
+}
+
+TEST_CASE("api server watch streams changes with rewritten resourceVersions", "[server]") {
+  Fixture f(CertAuth());
+  auto list = Fixture::Json(f.Get("/api/v1/pods"));
+  std::string rv = list["metadata"]["resourceVersion"];
+  REQUIRE_FALSE(rv.empty());
+  auto w = f.Get("/api/v1/pods?watch=true&resourceVersion=" + rv, "", false);
+  w->WaitStarted();
+  REQUIRE(w->response.status == 200);
+  REQUIRE(w->stream);
+  storage::Write write;
+  write.object.namespace_name = "default";
+  write.object.name = "pod-new";
+  write.object.uid = "new";
+  write.object.resource_version = "9";
+  write.object.labels = {{"app", "web"}};
+  write.object.json = PodJson("c1", "default", "pod-new", "web", "Running");
+  size_t failed = 0;
+  REQUIRE(f.storage->WriteBatch({"c1", {"", "v1", "pods"}, "Pod", true}, {write}, &failed).ok());
+  REQUIRE(w->stream->WaitFor("\n"));
+  std::string body = w->stream->Body();
+  auto event = nlohmann::json::parse(body.substr(0, body.find('\n')));
+  CHECK(event["type"] == "ADDED");
+  CHECK(event["object"]["metadata"]["name"] == "pod-new");
+  CHECK(event["object"]["metadata"]["resourceVersion"] != "9");
+  f.server->Shutdown();
+  CHECK(w->stream->IsClosed());
+}
+
+TEST_CASE("api server watch from an expired resourceVersion gets a 410 ERROR event", "[server]") {
+  std::string config = "/tmp/pedia-apiserver-test-memory.yaml";
+  {
+    FILE* fp = fopen(config.c_str(), "w");
+    REQUIRE(fp);
+    fputs("watchWindow: 2\n", fp);
+    fclose(fp);
+  }
+  Fixture f(CertAuth(), config);
+  std::remove(config.c_str());
+  auto w = f.Get("/api/v1/pods?watch=1&resourceVersion=1", "", true);
+  REQUIRE(w->response.status == 200);
+  auto event = nlohmann::json::parse(w->response.body.substr(0, w->response.body.find('\n')));
+  CHECK(event["type"] == "ERROR");
+  CHECK(event["object"]["code"] == 410);
+}
+
+TEST_CASE("static token file authenticates bearer tokens", "[server]") {
+  std::string path = "/tmp/pedia-token-test.csv";
+  {
+    FILE* fp = fopen(path.c_str(), "w");
+    REQUIRE(fp);
+    fputs("s3cret,alice,1001,\"dev,ops\"\n", fp);
+    fclose(fp);
+  }
+  AuthOptions o;
+  o.token_auth_file = path;
+  auto a = Authenticator::Create(o);
+  REQUIRE(a.ok());
+  http::Request r;
+  r.headers.emplace_back("authorization", "Bearer s3cret");
+  auto u = a.value()->Authenticate(r);
+  REQUIRE(u.ok());
+  CHECK(u->name == "alice");
+  CHECK(u->groups == std::vector<std::string>{"dev", "ops", "system:authenticated"});
+  http::Request bad;
+  bad.headers.emplace_back("authorization", "Bearer wrong");
+  CHECK_FALSE(a.value()->Authenticate(bad).ok());
+  CHECK(a.value()->Authenticate(bad).status().message().find("wrong") == std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("front-proxy headers are trusted only from the request-header CA and allowed names", "[server]") {
+  AuthOptions o;
+  o.client_ca_index = 0;
+  o.requestheader_ca_index = 1;
+  o.requestheader_allowed_names = {"front-proxy-client"};
+  auto a = Authenticator::Create(o);
+  REQUIRE(a.ok());
+  http::Request r;
+  r.client_cert = {true, 1, "front-proxy-client", {}};
+  r.headers = {{"x-remote-user", "bob"}, {"x-remote-group", "g1"}, {"x-remote-group", "g2"}};
+  auto u = a.value()->Authenticate(r);
+  REQUIRE(u.ok());
+  CHECK(u->name == "bob");
+  CHECK(u->groups == std::vector<std::string>{"g1", "g2"});
+  r.client_cert.common_name = "intruder";
+  CHECK_FALSE(a.value()->Authenticate(r).ok());
+  http::Request cert;
+  cert.client_cert = {true, 0, "carol", {"system:masters"}};
+  cert.headers = {{"x-remote-user", "ignored"}};
+  auto c = a.value()->Authenticate(cert);
+  REQUIRE(c.ok());
+  CHECK(c->name == "carol");
+  CHECK(c->groups == std::vector<std::string>{"system:masters"});
+}
+
+}  // namespace pedia::server

@@ -1,0 +1,53 @@
+#include "server/json_scan.h"
+
+#include "catch.h"
+
+namespace pedia::server::json {
+
+TEST_CASE("json scan finds nested members and iterates arrays", "[server]") {
+  std::string_view obj = R"({"metadata":{"name":"a","labels":{"x":"1"}},"spec":{"containers":[{"name":"c1"},{"name":"c2"}]}})";
+  CHECK(String(Path(obj, {"metadata", "name"})) == "a");
+  CHECK(String(Path(obj, {"metadata", "labels", "x"})) == "1");
+  CHECK(Path(obj, {"metadata", "missing"}).empty());
+  std::vector<std::string> names;
+  ForEachElement(Path(obj, {"spec", "containers"}), [&](std::string_view c) {
+    names.push_back(String(Member(c, "name")));
+    return true;
+  });
+  CHECK(names == std::vector<std::string>{"c1", "c2"});
+  CHECK(Count(Path(obj, {"spec", "containers"})) == 2);
+}
+
+TEST_CASE("json scan decodes strings and numbers", "[server]") {
+  CHECK(String(R"("a\"b\u00e9\n")") == "a\"b\xc3\xa9\n");
+  int64_t v = 0;
+  CHECK(Int(" 42 ", &v));
+  CHECK(v == 42);
+  CHECK_FALSE(Int(R"("42")", &v));
+  CHECK(IsTrue("true"));
+  CHECK_FALSE(IsTrue("\"true\""));
+}
+
+TEST_CASE("json scan survives malformed input", "[server]") {
+  for (std::string_view bad : {"", "{", "{\"a\":", "{\"a\":[1,2", "[[[[", "{\"a\" 1}", "\"unterminated"}) {
+    CHECK(Member(bad, "a").empty());
+    CHECK(Count(bad) >= 0);
+    CHECK(SkipValue(bad, 0) == std::string_view::npos);
+  }
+  std::string deep(100000, '[');
+  CHECK(SkipValue(deep, 0) == std::string_view::npos);
+}
+
+TEST_CASE("RFC 3339 timestamps parse to Unix seconds", "[server]") {
+  int64_t t = 0;
+  REQUIRE(ParseRfc3339("1970-01-01T00:00:00Z", &t));
+  CHECK(t == 0);
+  REQUIRE(ParseRfc3339("2024-02-29T12:30:15.123Z", &t));
+  CHECK(t == 1709209815);
+  REQUIRE(ParseRfc3339("2024-02-29T14:30:15+02:00", &t));
+  CHECK(t == 1709209815);
+  CHECK_FALSE(ParseRfc3339("2024-02-29", &t));
+  CHECK_FALSE(ParseRfc3339("2024-13-01T00:00:00Z", &t));
+}
+
+}  // namespace pedia::server::json
