@@ -65,7 +65,7 @@ struct Table {
   size_t live = 0;
   KeyIndex keys;
   FlatMap<Posting> by_cluster, by_namespace;  // by interned id
-  FlatMap<Posting> by_label;  // by LabelPair(key id, value id)
+  FlatMap<Posting> by_label;                  // by LabelPair(key id, value id)
   // By HashString(owner uid): a collision only adds candidates, which every
   // query checks against the record.
   FlatMap<Posting> by_owner;
@@ -229,7 +229,7 @@ struct Candidate {
 struct MemoryLayer::State {
   MemoryConfig config;
   mutable std::shared_mutex mu;
-  RecordArena arena;  // first member constructed, last destroyed
+  RecordArena arena;                        // first member constructed, last destroyed
   StringPool clusters, namespaces, labels;  // labels also holds kinds
   std::map<std::string, std::unique_ptr<Table>, std::less<>> tables;
   uint64_t seq = 0;
@@ -494,8 +494,12 @@ struct MemoryLayer::State {
   // ---- queries ------------------------------------------------------------
 
   KeyView KeyOf(const Record& r) const {
-    return {clusters.Get(r.cluster()), namespaces.Get(r.namespace_id()), r.name(), r.resource_version(),
-            r.creation_unix_ms(), r.rv_number()};
+    return {clusters.Get(r.cluster()),
+            namespaces.Get(r.namespace_id()),
+            r.name(),
+            r.resource_version(),
+            r.creation_unix_ms(),
+            r.rv_number()};
   }
 
   // Resolves the owner filter to the uids whose children the query wants
@@ -579,8 +583,7 @@ Status MemoryLayer::WriteBatch(const sdk::Resource& resource, const std::vector<
     if (writes[i].op == PEDIA_STORAGE_WRITE_DELETE) continue;
     if (o.object.empty()) return fail(what + " (" + Quote(o.name) + ") has no object JSON");
     if (o.name.size() > kMaxShortField || o.uid.size() > kMaxShortField || o.owner_uid.size() > kMaxShortField ||
-        o.resource_version.size() > kMaxShortField || o.labels.size() > kMaxShortField ||
-        o.object.size() > UINT32_MAX)
+        o.resource_version.size() > kMaxShortField || o.labels.size() > kMaxShortField || o.object.size() > UINT32_MAX)
       return fail(what + " (" + Quote(o.name) + ") has a field too long for the memory storage layer" +
                   "\nDETAIL: name, uid, owner uid and resourceVersion may have 65535 bytes, labels 65535 entries");
   }
@@ -696,8 +699,7 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
   };
   std::vector<uint32_t> cluster_ids = ids_of(s.clusters, q.clusters);
   std::vector<uint32_t> ns_ids = ids_of(s.namespaces, q.namespaces);
-  if ((!q.clusters.empty() && cluster_ids.empty()) || (!q.namespaces.empty() && ns_ids.empty()))
-    return finish_empty();
+  if ((!q.clusters.empty() && cluster_ids.empty()) || (!q.namespaces.empty() && ns_ids.empty())) return finish_empty();
   std::vector<LabelMatch> label_matches(q.labels.size());
   for (size_t i = 0; i < q.labels.size(); ++i) {
     LabelMatch& m = label_matches[i];
@@ -711,9 +713,11 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
   std::sort(names.begin(), names.end());
   bool owner_active = (!q.owner_uid.empty() || !q.owner_name.empty()) && q.clusters.size() == 1;
   std::unordered_set<std::string> owners;
+  std::unordered_set<std::string_view> owner_views;
   if (owner_active) {
     owners = s.ResolveOwner(q, cluster_ids[0]);
     if (owners.empty()) return finish_empty();
+    owner_views.insert(owners.begin(), owners.end());
   }
 
   // Pick the smallest candidate source.
@@ -793,9 +797,9 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
 
   // Check every filter on the candidates.
   bool has_threshold = position.kind == ContinuePosition::kAfterKey;
-  KeyView threshold{position.key.cluster,          position.key.namespace_name,
-                    position.key.name,             position.key.resource_version,
-                    position.key.creation_unix_ms, Record::ParseRv(position.key.resource_version)};
+  KeyView threshold{
+      position.key.cluster,          position.key.namespace_name,   position.key.name,
+      position.key.resource_version, position.key.creation_unix_ms, Record::ParseRv(position.key.resource_version)};
   std::vector<Candidate> matched;
   for (uint32_t slot : slots) {
     Record* r = t->slots[slot];
@@ -817,7 +821,7 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
     if (!ok) continue;
     if (owner_active) {
       if (r->cluster() != cluster_ids[0]) continue;
-      if (r->owner_uid().empty() || owners.find(std::string(r->owner_uid())) == owners.end()) continue;
+      if (r->owner_uid().empty() || owner_views.count(r->owner_uid()) == 0) continue;
     }
     KeyView key = s.KeyOf(*r);
     if (has_threshold && order.Compare(key, threshold) <= 0) continue;
@@ -831,7 +835,8 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
   size_t start = position.kind == ContinuePosition::kOffset ? std::min<uint64_t>(position.offset, total) : 0;
   size_t end = q.limit > 0 ? std::min<uint64_t>(total, start + static_cast<uint64_t>(q.limit)) : total;
   auto less = [&](const Candidate& a, const Candidate& b) { return order.Compare(a.key, b.key) < 0; };
-  if (end < total) std::nth_element(matched.begin(), matched.begin() + static_cast<ptrdiff_t>(end), matched.end(), less);
+  if (end < total)
+    std::nth_element(matched.begin(), matched.begin() + static_cast<ptrdiff_t>(end), matched.end(), less);
   std::sort(matched.begin(), matched.begin() + static_cast<ptrdiff_t>(end), less);
 
   bool only_metadata = (q.flags & PEDIA_STORAGE_QUERY_ONLY_METADATA) != 0;
@@ -855,9 +860,9 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
   }
   if (end < total && end > start) {
     const KeyView& k = matched[end - 1].key;
-    summary.continue_token = EncodeContinueToken(
-        order.spec(), SortKey{std::string(k.cluster), std::string(k.namespace_name), std::string(k.name),
-                              std::string(k.resource_version), k.created});
+    summary.continue_token =
+        EncodeContinueToken(order.spec(), SortKey{std::string(k.cluster), std::string(k.namespace_name),
+                                                  std::string(k.name), std::string(k.resource_version), k.created});
   }
   summary.remaining_count = static_cast<int64_t>(total - end);
   sink.Done(summary);
@@ -869,7 +874,8 @@ Status MemoryLayer::Get(std::string_view cluster, const sdk::Gvr& gvr, std::stri
   State& s = *state_;
   std::shared_lock lock(s.mu);
   auto not_found = [&] {
-    std::string key = namespace_name.empty() ? std::string(name) : std::string(namespace_name) + "/" + std::string(name);
+    std::string key =
+        namespace_name.empty() ? std::string(name) : std::string(namespace_name) + "/" + std::string(name);
     return Status::Error(PEDIA_STORAGE_NOT_FOUND, GvrText(gvr.group, gvr.version, gvr.resource) + " " + Quote(key) +
                                                       " not found in cluster " + Quote(cluster));
   };
@@ -957,8 +963,7 @@ Status MemoryLayer::Watch(const sdk::Query& q, std::string_view resource_version
   bool from_now = resource_version.empty() || resource_version == "0";
   uint64_t from = 0;
   if (!from_now) {
-    if (resource_version.find_first_not_of("0123456789") != std::string_view::npos ||
-        resource_version.size() > 19)
+    if (resource_version.find_first_not_of("0123456789") != std::string_view::npos || resource_version.size() > 19)
       return Invalid("invalid resource version " + Quote(resource_version) +
                      "\nDETAIL: the memory storage layer's resource versions are decimal watch sequence numbers" +
                      "\nHINT: use the resourceVersion of a list or of an earlier event, or \"0\"");

@@ -34,10 +34,9 @@
 #ifndef PEDIA_STORAGE_MEMORY_MEMORY_LAYER_H_
 #define PEDIA_STORAGE_MEMORY_MEMORY_LAYER_H_
 
-#include <pedia/storage_plugin.hpp>
-
 #include <cstddef>
 #include <memory>
+#include <pedia/storage_plugin.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,8 +61,8 @@ class MemoryLayer : public sdk::StorageLayer {
   sdk::Status WriteBatch(const sdk::Resource& resource, const std::vector<sdk::Write>& writes,
                          size_t* failed_index) override;
   sdk::Status List(const sdk::Query& query, const sdk::RowSink& sink) override;
-  sdk::Status Get(std::string_view cluster, const sdk::Gvr& gvr, std::string_view namespace_name,
-                  std::string_view name, const sdk::RowSink& sink) override;
+  sdk::Status Get(std::string_view cluster, const sdk::Gvr& gvr, std::string_view namespace_name, std::string_view name,
+                  const sdk::RowSink& sink) override;
   sdk::Status ResourceVersions(std::string_view cluster, const sdk::RvSink& sink) override;
   sdk::Status CleanCluster(std::string_view cluster) override;
   sdk::Status CleanResource(std::string_view cluster, const sdk::Gvr& gvr) override;

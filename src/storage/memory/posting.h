@@ -39,8 +39,7 @@ struct Posting {
   void Compact(StillThere still_there) {
     std::sort(slots.begin(), slots.end());
     slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
-    slots.erase(std::remove_if(slots.begin(), slots.end(), [&](uint32_t s) { return !still_there(s); }),
-                slots.end());
+    slots.erase(std::remove_if(slots.begin(), slots.end(), [&](uint32_t s) { return !still_there(s); }), slots.end());
     slots.shrink_to_fit();
     dirty = 0;
   }

@@ -23,9 +23,9 @@ inline constexpr size_t kMaxShortField = UINT16_MAX;
 class Record {
  public:
   struct Fields {
-    uint32_t cluster = 0;    // id in the cluster pool
+    uint32_t cluster = 0;       // id in the cluster pool
     uint32_t namespace_id = 0;  // id in the namespace pool
-    uint32_t kind = 0;       // id in the label pool
+    uint32_t kind = 0;          // id in the label pool
     std::string_view name, uid, owner_uid, resource_version, json;
     int64_t creation_unix_ms = 0;
     int64_t deletion_unix_ms = 0;
@@ -80,12 +80,8 @@ class Record {
   std::string_view name() const { return {chars(), name_len_}; }
   std::string_view uid() const { return {chars() + name_len_, uid_len_}; }
   std::string_view owner_uid() const { return {chars() + name_len_ + uid_len_, owner_len_}; }
-  std::string_view resource_version() const {
-    return {chars() + name_len_ + uid_len_ + owner_len_, rv_len_};
-  }
-  std::string_view json() const {
-    return {chars() + name_len_ + uid_len_ + owner_len_ + rv_len_, json_len_};
-  }
+  std::string_view resource_version() const { return {chars() + name_len_ + uid_len_ + owner_len_, rv_len_}; }
+  std::string_view json() const { return {chars() + name_len_ + uid_len_ + owner_len_ + rv_len_, json_len_}; }
 
   size_t label_count() const { return label_count_; }
   uint32_t label_key(size_t i) const { return labels()[2 * i]; }
