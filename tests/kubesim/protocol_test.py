@@ -26,8 +26,9 @@ class Sim:
     def __init__(self, *args):
         self.dir = tempfile.mkdtemp(prefix="kubesim-proto-")
         state = os.path.join(self.dir, "state.json")
+        self.log = os.path.join(self.dir, "kubesim.log")
         self.proc = subprocess.Popen([KUBESIM, "--state-file", state, *args],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
         for _ in range(200):
             if os.path.exists(state):
                 break
@@ -38,7 +39,10 @@ class Sim:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        rc = self.proc.wait(timeout=60)
+        check(rc == 0, f"kubesim exited with {rc}")
+        if rc != 0:
+            print(open(self.log).read()[-4000:])
 
     def request(self, method, path, body=None, token=TOKEN, headers=None, port=None):
         conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=10)
