@@ -16,12 +16,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/log.h"
 #include "base/metrics.h"
@@ -46,8 +45,8 @@ std::vector<double> g_latency_ms;
 uint32_t TimedWriteBatch(pedia_storage_instance* instance, const pedia_storage_resource* resource,
                          const pedia_storage_write* writes, size_t count, size_t* failed_index,
                          pedia_storage_error* err) {
-  uint32_t rc = pedia::storage::memory::MemoryStorageTable()->write_batch(instance, resource, writes, count,
-                                                                           failed_index, err);
+  uint32_t rc =
+      pedia::storage::memory::MemoryStorageTable()->write_batch(instance, resource, writes, count, failed_index, err);
   if (rc != PEDIA_STORAGE_OK) return rc;
   g_upserts += static_cast<int64_t>(count);
   auto now = Clock::now();
@@ -144,7 +143,8 @@ int main(int argc, char** argv) {
   if (const char* v = std::getenv("V")) pedia::log::SetVerbosity(std::atoi(v));
 
   auto t0 = Clock::now();
-  auto started = Kubesim::Start(clusters, pods, "bench-token", {"--io-threads", "1", "--history-events", "200000", "--seed", "2"});
+  auto started =
+      Kubesim::Start(clusters, pods, "bench-token", {"--io-threads", "1", "--history-events", "200000", "--seed", "2"});
   if (!started.ok()) {
     std::fprintf(stderr, "sync_bench: %s\n", started.status().ToString().c_str());
     return 1;
@@ -197,7 +197,8 @@ int main(int argc, char** argv) {
       std::stringstream ss;
       ss << kc.rdbuf();
       out << "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " << c.name
-          << "}\nspec:\n  kubeconfig: " << Base64(ss.str()) << "\n  syncResources:\n  - {group: \"\", resources: [pods]}\n---\n";
+          << "}\nspec:\n  kubeconfig: " << Base64(ss.str())
+          << "\n  syncResources:\n  - {group: \"\", resources: [pods]}\n---\n";
     }
   }
   pedia::sync::SynchroOptions options;
@@ -234,7 +235,8 @@ int main(int argc, char** argv) {
     q.clusters = {c.name};
     q.only_metadata = true;
     pedia::storage::ListSummary summary;
-    storage.List(q, [&](const pedia::storage::Row&) { return ++stored, true; }, &summary);
+    storage.List(
+        q, [&](const pedia::storage::Row&) { return ++stored, true; }, &summary);
   }
   std::printf("stored pods: %lld of %.0f\n", static_cast<long long>(stored), total);
 
@@ -270,7 +272,8 @@ int main(int argc, char** argv) {
     auto due = start + std::chrono::microseconds(seq * 1000000 / rate);
     std::this_thread::sleep_until(due);
     size_t c = static_cast<size_t>(seq) % configs.size();
-    const std::string& key = names[c][static_cast<size_t>(seq / static_cast<int64_t>(configs.size())) % names[c].size()];
+    const std::string& key =
+        names[c][static_cast<size_t>(seq / static_cast<int64_t>(configs.size())) % names[c].size()];
     auto slash = key.find('/');
     std::string path = "/api/v1/namespaces/" + key.substr(0, slash) + "/pods/" + key.substr(slash + 1);
     {
@@ -297,10 +300,11 @@ int main(int argc, char** argv) {
   std::printf("change->storage latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", Percentile(lat, 0.5),
               Percentile(lat, 0.99), Percentile(lat, 1.0));
   std::printf("peak RSS (bench process): %.0f MB\n", PeakRssKb() / 1024.0);
-  std::printf("steady state CPU: synchro+storage+load generator %.2f s, kubesim %.2f s; synchro receipt->storage lag "
-              "mean %.2f ms\n",
-              CpuSeconds() - st_cpu0, ProcessCpuSeconds(ks.pid()) - st_sim0,
-              1000 * (LagTotals().first - lag0.first) / std::max(1.0, LagTotals().second - lag0.second));
+  std::printf(
+      "steady state CPU: synchro+storage+load generator %.2f s, kubesim %.2f s; synchro receipt->storage lag "
+      "mean %.2f ms\n",
+      CpuSeconds() - st_cpu0, ProcessCpuSeconds(ks.pid()) - st_sim0,
+      1000 * (LagTotals().first - lag0.first) / std::max(1.0, LagTotals().second - lag0.second));
   (*manager)->Stop();
   std::filesystem::remove_all(dir);
   return 0;

@@ -1,7 +1,11 @@
 // pedia clustersynchro-manager: syncs member clusters into storage
 // (clusterpedia-spec §1.4).  Flags and wiring only; the work is in src/sync.
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "base/exit_status.h"
 #include "base/log.h"
@@ -73,6 +77,35 @@ void Define(CLI::App* app, Options* o) {
       ->group("Metrics");
 }
 
+// Go-style durations: "15s", "1m30s", "500ms", "2h".
+bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
+  if (text.empty()) return false;
+  double total_ms = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == start) return false;
+    double value = std::atof(text.substr(start, i - start).c_str());
+    size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    std::string unit = text.substr(unit_start, i - unit_start);
+    if (unit == "ms")
+      total_ms += value;
+    else if (unit == "s")
+      total_ms += value * 1000;
+    else if (unit == "m")
+      total_ms += value * 60000;
+    else if (unit == "h")
+      total_ms += value * 3600000;
+    else
+      return false;
+  }
+  if (total_ms <= 0) return false;
+  *out = std::chrono::milliseconds(static_cast<int64_t>(total_ms));
+  return true;
+}
+
 http::Response Text(int status, std::string body, const char* type = "text/plain; charset=utf-8") {
   http::Response r;
   r.status = status;
@@ -95,6 +128,18 @@ int RunClustersynchroManager(int argc, char** argv) {
   Define(&app, &o);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (int rc = ApplyCommon(o.common, argv[0]); rc >= 0) return rc;
+  for (auto [flag, text, out] :
+       {std::tuple{"--leader-elect-lease-duration", &o.leader_elect_lease_duration,
+                   &o.sync.leader_elect_lease_duration},
+        std::tuple{"--leader-elect-renew-deadline", &o.leader_elect_renew_deadline,
+                   &o.sync.leader_elect_renew_deadline},
+        std::tuple{"--leader-elect-retry-period", &o.leader_elect_retry_period, &o.sync.leader_elect_retry_period}}) {
+    if (!ParseDuration(*text, out)) {
+      PrintError(argv[0], Status::InvalidArgument(std::string("invalid ") + flag + " \"" + *text +
+                                                  "\"\nHINT: use a duration such as 15s, 1m30s or 500ms"));
+      return kExitUsage;
+    }
+  }
   if (o.leader_elect_resource_lock != "leases") {
     PrintError(argv[0], Status::InvalidArgument("--leader-elect-resource-lock must be \"leases\", got \"" +
                                                 o.leader_elect_resource_lock + "\""));
@@ -133,7 +178,8 @@ int RunClustersynchroManager(int argc, char** argv) {
         if (!s.ok()) return r->Send(Text(503, "[-]" + s.message() + "\nreadyz check failed\n"));
         return r->Send(Text(200, "ok"));
       }
-      if (req.path == "/") return r->Send(Text(200, "pedia clustersynchro-manager: /metrics /healthz /readyz /livez\n"));
+      if (req.path == "/")
+        return r->Send(Text(200, "pedia clustersynchro-manager: /metrics /healthz /readyz /livez\n"));
       r->Send(Text(404, "not found\n"));
     });
     if (Status s = server->Start(); !s.ok()) {

@@ -47,8 +47,8 @@ YAML::Node FindNamed(const YAML::Node& root, const char* list, const char* field
 }
 
 // Reads "<key>-data" (base64) or "<key>" (a file path).
-Status DataOrFile(const YAML::Node& node, const std::string& key, const std::string& base_dir,
-                  std::string_view where, std::string* out) {
+Status DataOrFile(const YAML::Node& node, const std::string& key, const std::string& base_dir, std::string_view where,
+                  std::string* out) {
   std::string data = Scalar(node, (key + "-data").c_str());
   if (!data.empty()) {
     auto decoded = Base64Decode(data);
@@ -72,13 +72,13 @@ std::string TrimSlash(std::string s) {
 }  // namespace
 
 std::string ConnectionConfig::Describe() const {
-  std::string auth = !bearer_token.empty()                              ? "token auth"
+  std::string auth = !bearer_token.empty()                                   ? "token auth"
                      : (!client_cert_pem.empty() && !client_key_pem.empty()) ? "client certificate auth"
                                                                              : "no client auth";
-  std::string tls = server.rfind("http://", 0) == 0  ? "plain HTTP"
-                    : insecure_skip_tls_verify         ? "TLS not verified"
-                    : ca_pem.empty()                   ? "system CAs"
-                                                       : "CA verified";
+  std::string tls = server.rfind("http://", 0) == 0 ? "plain HTTP"
+                    : insecure_skip_tls_verify      ? "TLS not verified"
+                    : ca_pem.empty()                ? "system CAs"
+                                                    : "CA verified";
   return server + " (" + auth + ", " + tls + ")";
 }
 
@@ -117,7 +117,8 @@ Result<ConnectionConfig> ParseKubeconfig(std::string_view yaml, const std::strin
       if (Status s = DataOrFile(user, "client-certificate", base_dir, "user", &c.client_cert_pem); !s.ok()) return s;
       if (Status s = DataOrFile(user, "client-key", base_dir, "user", &c.client_key_pem); !s.ok()) return s;
       if (c.client_cert_pem.empty() != c.client_key_pem.empty()) {
-        return ConfigError("invalid kubeconfig: user \"" + user_name + "\" has a client certificate without a key, or a key without a certificate");
+        return ConfigError("invalid kubeconfig: user \"" + user_name +
+                           "\" has a client certificate without a key, or a key without a certificate");
       }
       c.bearer_token = Scalar(user, "token");
       std::string token_file = Scalar(user, "tokenFile");

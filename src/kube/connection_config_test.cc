@@ -1,9 +1,9 @@
 #include "kube/connection_config.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
-
-#include <unistd.h>
 
 #include "catch.h"
 

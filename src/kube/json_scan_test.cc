@@ -5,11 +5,23 @@
 namespace pedia::kube::json {
 namespace {
 
+// Test input on one line, so the TAP reporter's output stays valid.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out;
+}
+
 TEST_CASE("json scan accepts valid documents", "[kube]") {
-  for (std::string_view doc : {
-           "{}", "[]", " {\"a\" : [1, -2.5e+3, 0, true, false, null, \"x\"]} ", "\"\\u00e9\\n\\\"\"",
-           "[[[[]]], {\"\": {}}]", "0", "-0.0E-1", "\"caf\xc3\xa9\"", "\t\r\n[ ]\n"}) {
-    INFO(doc);
+  for (std::string_view doc :
+       {"{}", "[]", " {\"a\" : [1, -2.5e+3, 0, true, false, null, \"x\"]} ", "\"\\u00e9\\n\\\"\"",
+        "[[[[]]], {\"\": {}}]", "0", "-0.0E-1", "\"caf\xc3\xa9\"", "\t\r\n[ ]\n"}) {
+    INFO(Printable(doc));
     CHECK(ScanDocument(doc).ok());
   }
 }
@@ -17,7 +29,7 @@ TEST_CASE("json scan accepts valid documents", "[kube]") {
 TEST_CASE("json scan rejects malformed documents with a position", "[kube]") {
   for (std::string_view doc : {"", "{", "[1,]", "{\"a\"}", "{\"a\":}", "{a:1}", "01", "1.", "-", "tru", "\"abc",
                                "\"\\x\"", "\"\\u12g4\"", "[1 2]", "{} {}", "\"a\nb\"", "{\"a\":1,}", "nul"}) {
-    INFO(doc);
+    INFO(Printable(doc));
     auto r = ScanDocument(doc);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Status::kInvalidArgument);
@@ -61,6 +73,28 @@ TEST_CASE("json decode string handles escapes and surrogate pairs", "[kube]") {
   REQUIRE(s.ok());
   CHECK(s.value() == "a\"b\\c/d\b\f\n\r\t\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbdx");
   CHECK_FALSE(DecodeString("123", {0, 3}).ok());
+}
+
+}  // namespace
+}  // namespace pedia::kube::json
+
+namespace pedia::kube::json {
+namespace {
+
+TEST_CASE("json scan finds quotes, escapes and control bytes at every offset", "[kube]") {
+  for (size_t k = 0; k < 24; ++k) {
+    std::string body(k, 'a');
+    std::string escaped = "\"" + body + "\\\"" + std::string(9, '\xc3') + "\"";  // 0xC3 bytes: high, not stops
+    INFO("offset " << k);
+    auto span = ScanDocument(escaped);
+    REQUIRE(span.ok());
+    CHECK(span->end == escaped.size());
+    CHECK(DecodeString(escaped, span.value()).value() == body + "\"" + std::string(9, '\xc3'));
+    std::string with_control = "\"" + body + '\x01' + std::string(10, 'z') + "\"";
+    CHECK_FALSE(ScanDocument(with_control).ok());
+    std::string unterminated = "\"" + body + std::string(16, 'q');
+    CHECK_FALSE(ScanDocument(unterminated).ok());
+  }
 }
 
 }  // namespace

@@ -75,8 +75,10 @@ Status ReadControllerUid(std::string_view doc, Span value, std::string* out) {
     bool controller = false;
     Span uid;
     inner = json::ForEachMember(doc, ref, [&](std::string_view key, Span, Span v) {
-      if (json::KeyEquals(key, "controller")) controller = v.In(doc) == "true";
-      else if (json::KeyEquals(key, "uid")) uid = v;
+      if (json::KeyEquals(key, "controller"))
+        controller = v.In(doc) == "true";
+      else if (json::KeyEquals(key, "uid"))
+        uid = v;
       return true;
     });
     if (!inner.ok()) return false;
@@ -150,14 +152,22 @@ Status RebuildMetadataAt(std::string_view doc, size_t* pos, const NormalizeOptio
       return Status::Ok();
     }
     Status inner;
-    if (json::KeyEquals(key, "name")) inner = ReadString(doc, v, key, &obj->name);
-    else if (json::KeyEquals(key, "namespace")) inner = ReadString(doc, v, key, &obj->namespace_name);
-    else if (json::KeyEquals(key, "uid")) inner = ReadString(doc, v, key, &obj->uid);
-    else if (json::KeyEquals(key, "resourceVersion")) inner = ReadString(doc, v, key, &obj->resource_version);
-    else if (json::KeyEquals(key, "creationTimestamp")) inner = ReadTime(doc, v, key, &obj->creation_unix_ms);
-    else if (json::KeyEquals(key, "deletionTimestamp")) inner = ReadTime(doc, v, key, &obj->deletion_unix_ms);
-    else if (json::KeyEquals(key, "labels")) inner = ReadLabels(doc, v, obj);
-    else if (json::KeyEquals(key, "ownerReferences")) inner = ReadControllerUid(doc, v, &obj->owner_uid);
+    if (json::KeyEquals(key, "name"))
+      inner = ReadString(doc, v, key, &obj->name);
+    else if (json::KeyEquals(key, "namespace"))
+      inner = ReadString(doc, v, key, &obj->namespace_name);
+    else if (json::KeyEquals(key, "uid"))
+      inner = ReadString(doc, v, key, &obj->uid);
+    else if (json::KeyEquals(key, "resourceVersion"))
+      inner = ReadString(doc, v, key, &obj->resource_version);
+    else if (json::KeyEquals(key, "creationTimestamp"))
+      inner = ReadTime(doc, v, key, &obj->creation_unix_ms);
+    else if (json::KeyEquals(key, "deletionTimestamp"))
+      inner = ReadTime(doc, v, key, &obj->deletion_unix_ms);
+    else if (json::KeyEquals(key, "labels"))
+      inner = ReadLabels(doc, v, obj);
+    else if (json::KeyEquals(key, "ownerReferences"))
+      inner = ReadControllerUid(doc, v, &obj->owner_uid);
     if (!inner.ok()) return inner;
     AppendMember(*out, &first, doc, raw_key, v);
     return Status::Ok();
@@ -208,8 +218,8 @@ NormalizeOptions NormalizeOptionsFromGates(std::string cluster, std::string api_
 bool ParseRfc3339(std::string_view t, int64_t* unix_ms) {
   int y, mo, d, h, mi, s;
   if (!Digits(t, 0, 4, &y) || t.size() < 20 || t[4] != '-' || !Digits(t, 5, 2, &mo) || t[7] != '-' ||
-      !Digits(t, 8, 2, &d) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !Digits(t, 11, 2, &h) ||
-      t[13] != ':' || !Digits(t, 14, 2, &mi) || t[16] != ':' || !Digits(t, 17, 2, &s)) {
+      !Digits(t, 8, 2, &d) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !Digits(t, 11, 2, &h) || t[13] != ':' ||
+      !Digits(t, 14, 2, &mi) || t[16] != ':' || !Digits(t, 17, 2, &s)) {
     return false;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;

@@ -7,6 +7,18 @@
 namespace pedia::kube {
 namespace {
 
+// Test input on one line, so the TAP reporter's output stays valid.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out;
+}
+
 NormalizeOptions Options() {
   NormalizeOptions o;
   o.cluster_name = "c1";
@@ -74,9 +86,8 @@ TEST_CASE("normalizer removes annotations left empty and adds them when missing"
 
   auto with_cluster = NormalizeObject(R"({"metadata":{"name":"a","resourceVersion":"1"}})", Options());
   REQUIRE(with_cluster.ok());
-  CHECK(with_cluster.value().json ==
-        R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","resourceVersion":"1",)"
-        R"("annotations":{"shadow.clusterpedia.io/cluster-name":"c1"}}})");
+  CHECK(with_cluster.value().json == R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"a","resourceVersion":"1",)"
+                                     R"("annotations":{"shadow.clusterpedia.io/cluster-name":"c1"}}})");
 }
 
 TEST_CASE("normalizer replaces a stale cluster-name annotation", "[kube]") {
@@ -90,17 +101,16 @@ TEST_CASE("normalizer replaces a stale cluster-name annotation", "[kube]") {
 }
 
 TEST_CASE("normalizer rejects malformed and incomplete objects", "[kube]") {
-  for (std::string_view bad : {
-           "", "[]", "{", R"({"metadata":{"name":"a","resourceVersion":"1"})",
-           R"({"metadata":{"name":"a","resourceVersion":"1"}} x)", R"({"spec":{}})",
-           R"({"metadata":{"resourceVersion":"1"}})", R"({"metadata":{"name":"a"}})",
-           R"({"metadata":{"name":1,"resourceVersion":"1"}})", R"({"metadata":[]})",
-           R"({"metadata":{"name":"a","resourceVersion":"1","labels":{"a":1}}})",
-           R"({"metadata":{"name":"a","resourceVersion":"1","creationTimestamp":"yesterday"}})",
-           R"({"metadata":{"name":"a","resourceVersion":"1","annotations":{"a":null}}})",
-           R"({"metadata":{"name":"a","resourceVersion":"1","ownerReferences":{}}})",
-           R"({"metadata":{"name":"a\q","resourceVersion":"1"}})"}) {
-    INFO(bad);
+  for (std::string_view bad : {"", "[]", "{", R"({"metadata":{"name":"a","resourceVersion":"1"})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1"}} x)", R"({"spec":{}})",
+                               R"({"metadata":{"resourceVersion":"1"}})", R"({"metadata":{"name":"a"}})",
+                               R"({"metadata":{"name":1,"resourceVersion":"1"}})", R"({"metadata":[]})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1","labels":{"a":1}}})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1","creationTimestamp":"yesterday"}})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1","annotations":{"a":null}}})",
+                               R"({"metadata":{"name":"a","resourceVersion":"1","ownerReferences":{}}})",
+                               R"({"metadata":{"name":"a\q","resourceVersion":"1"}})"}) {
+    INFO(Printable(bad));
     auto r = NormalizeObject(bad, Options());
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Status::kInvalidArgument);

@@ -18,8 +18,8 @@ namespace pedia::kube {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kMaxBody = size_t{1} << 30;      // a list page never gets near this
-constexpr size_t kMaxLine = size_t{256} << 20;    // one watch event
+constexpr size_t kMaxBody = size_t{1} << 30;    // a list page never gets near this
+constexpr size_t kMaxLine = size_t{256} << 20;  // one watch event
 
 void GlobalInit() {
   static std::once_flag once;
@@ -28,20 +28,34 @@ void GlobalInit() {
 
 const char* ReasonPhrase(int code) {
   switch (code) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -67,10 +81,14 @@ Status StatusFromHttp(int http_status, std::string_view body, std::string_view w
   if (http_status == 401) m += "\nHINT: check the cluster's credentials (token or client certificate)";
   if (http_status == 403) m += "\nHINT: the credentials lack permission to list and watch this resource";
   Status::Code code = Status::kInvalidArgument;
-  if (http_status == 404) code = Status::kNotFound;
-  else if (http_status == 409) code = Status::kConflict;
-  else if (http_status == 410) code = Status::kExpired;
-  else if (http_status == 429 || http_status >= 500) code = Status::kUnavailable;
+  if (http_status == 404)
+    code = Status::kNotFound;
+  else if (http_status == 409)
+    code = Status::kConflict;
+  else if (http_status == 410)
+    code = Status::kExpired;
+  else if (http_status == 429 || http_status >= 500)
+    code = Status::kUnavailable;
   return Status(code, std::move(m));
 }
 
@@ -203,8 +221,8 @@ struct Transport::Impl {
       curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method.c_str());
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->request_body.c_str());
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(r->request_body.size()));
-      std::string ct = "Content-Type: " +
-                       std::string(r->method == "PATCH" ? "application/merge-patch+json" : "application/json");
+      std::string ct =
+          "Content-Type: " + std::string(r->method == "PATCH" ? "application/merge-patch+json" : "application/json");
       r->headers = curl_slist_append(r->headers, ct.c_str());
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
@@ -380,7 +398,9 @@ Result<HttpResponse> Transport::SendSync(std::shared_ptr<const ConnectionConfig>
   auto promise = std::make_shared<std::promise<std::pair<Status, HttpResponse>>>();
   auto future = promise->get_future();
   Send(std::move(config), std::move(method), std::move(path), std::move(body), "", timeout,
-       [promise](const Status& s, HttpResponse r) { promise->set_value({s, std::move(r)}); });
+       [promise](const Status& s, HttpResponse r) {
+         promise->set_value({s, std::move(r)});
+       });
   try {
     auto [status, response] = future.get();
     if (!status.ok()) return status;

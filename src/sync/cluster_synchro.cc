@@ -2,10 +2,9 @@
 
 #include <cstdio>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
-
-#include <nlohmann/json.hpp>
 
 #include "base/feature_gates.h"
 #include "base/log.h"
@@ -73,8 +72,8 @@ void ClusterSynchro::SetCondition(const std::string& type, const std::string& st
   bool changed = false;
   {
     std::lock_guard<std::mutex> l(mu_);
-    auto it = std::find_if(conditions_.begin(), conditions_.end(),
-                           [&](const ClusterCondition& c) { return c.type == type; });
+    auto it =
+        std::find_if(conditions_.begin(), conditions_.end(), [&](const ClusterCondition& c) { return c.type == type; });
     if (it == conditions_.end()) {
       conditions_.push_back({type, status, reason, message, NowRfc3339()});
       changed = true;
@@ -158,7 +157,8 @@ void ClusterSynchro::Negotiate(bool reload_versions) {
     auto delay = milliseconds(static_cast<int64_t>(1000.0 * (1 << std::min(attempt, 5)) * (0.5 + Jitter())));
     ScheduleNegotiate(delay);
   };
-  auto discovery = Discover(deps_.transport, config);
+  auto discovery = Discover(deps_.transport, config, &stopping_);
+  if (stopping_) return;
   if (!discovery.ok()) return fail(discovery.status());
 
   NegotiationOptions options;
@@ -391,7 +391,7 @@ void ClusterSynchro::StartCrdWatch() {
     // Without a resourceVersion the watch replays existing CRDs first; the
     // debounce folds those into one renegotiation.
     auto handler = std::make_shared<CrdWatchHandler>([weak = self->weak_from_this()](bool changed, const Status* end,
-                                                                                    int http) {
+                                                                                     int http) {
       auto s = weak.lock();
       if (!s || s->stopping_) return;
       if (changed) {
@@ -413,7 +413,8 @@ void ClusterSynchro::StartCrdWatch() {
       });
     });
     kube::RequestId id = self->deps_.transport->Stream(
-        config, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions?watch=1&allowWatchBookmarks=true&timeoutSeconds=600",
+        config,
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions?watch=1&allowWatchBookmarks=true&timeoutSeconds=600",
         std::chrono::seconds(660), milliseconds(0), handler);
     std::lock_guard<std::mutex> l(self->mu_);
     self->crd_request_ = id;
@@ -426,9 +427,8 @@ void ClusterSynchro::SchedulePublish() {
   std::lock_guard<std::mutex> l(mu_);
   if (publish_pending_ || stopping_) return;
   publish_pending_ = true;
-  deps_.transport->After(milliseconds(100), [self = shared_from_this()] {
-    self->strand_->Submit([self] { self->Publish(); });
-  });
+  deps_.transport->After(milliseconds(100),
+                         [self = shared_from_this()] { self->strand_->Submit([self] { self->Publish(); }); });
 }
 
 void ClusterSynchro::Publish() {
@@ -449,6 +449,10 @@ void ClusterSynchro::Publish() {
     deps_.transport->After(milliseconds(1000), [self = shared_from_this()] { self->SchedulePublish(); });
     return;
   }
+  if (deps_.status_sink) {
+    json parsed = json::parse(record, nullptr, false);
+    if (!parsed.is_discarded()) deps_.status_sink(name_, parsed["status"].dump());
+  }
   std::lock_guard<std::mutex> l(mu_);
   last_record_ = record;
 }
@@ -465,8 +469,11 @@ std::string ClusterSynchro::BuildRecord() {
   };
   for (const char* type : {"Validated", "SynchroRunning", "ClusterHealthy"}) {
     if (const auto* c = find(type)) {
-      conditions.push_back({{"type", c->type}, {"status", c->status}, {"reason", c->reason},
-                            {"message", c->message}, {"lastTransitionTime", c->last_transition_time}});
+      conditions.push_back({{"type", c->type},
+                            {"status", c->status},
+                            {"reason", c->reason},
+                            {"message", c->message},
+                            {"lastTransitionTime", c->last_transition_time}});
     }
   }
   // Ready is computed from the other three (clusterpedia-spec §5.1).
@@ -505,8 +512,9 @@ std::string ClusterSynchro::BuildRecord() {
       }
       if (!columns.empty()) res["additionalPrinterColumns"] = json::parse(columns, nullptr, false);
     }
-    json cond = {{"version", gvr.version}, {"storageVersion", gvr.version}, {"status", c.status},
-                 {"reason", c.reason},     {"message", c.message},          {"lastTransitionTime", c.last_transition_time}};
+    json cond = {{"version", gvr.version}, {"storageVersion", gvr.version},
+                 {"status", c.status},     {"reason", c.reason},
+                 {"message", c.message},   {"lastTransitionTime", c.last_transition_time}};
     res["syncConditions"].push_back(std::move(cond));
   };
   for (const auto& [gvr, rs] : synchros_) {
@@ -595,7 +603,8 @@ void ClusterSynchro::Shutdown(bool clean) {
     std::lock_guard<std::mutex> l(mu_);
     for (auto& c : conditions_) {
       if (c.type == "SynchroRunning") c = {c.type, "False", "Shutdown", "cluster synchro is shutdown", NowRfc3339()};
-      if (c.type == "ClusterHealthy") c = {c.type, "Unknown", "MonitorStop", "cluster synchro is shutdown", NowRfc3339()};
+      if (c.type == "ClusterHealthy")
+        c = {c.type, "Unknown", "MonitorStop", "cluster synchro is shutdown", NowRfc3339()};
     }
     for (auto& [gvr, rs] : synchros) synchros_.emplace(gvr, rs);  // for the final status
   }

@@ -12,6 +12,7 @@
 #define PEDIA_SYNC_CLUSTER_SYNCHRO_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -37,6 +38,9 @@ struct ClusterSynchroDeps {
   WorkerPool* control = nullptr;  // lifecycle work that may block
   int64_t page_size = 0;
   std::chrono::milliseconds health_period{5000};
+  /// Host-cluster mode: also writes the status object (JSON) to the
+  /// PediaCluster's status subresource.  Called on a control thread.
+  std::function<void(const std::string& name, const std::string& status_json)> status_sink;
 };
 
 class ClusterSynchro : public std::enable_shared_from_this<ClusterSynchro> {
@@ -97,8 +101,8 @@ class ClusterSynchro : public std::enable_shared_from_this<ClusterSynchro> {
   std::vector<ClusterCondition> conditions_;
   std::map<storage::Gvr, std::shared_ptr<ResourceSynchro>> synchros_;
   std::map<storage::Gvr, SyncCondition> removed_;  // removed resources awaiting cleanup failure
-  bool running_ = false;   // Init succeeded
-  bool paused_ = false;    // unhealthy: watches stopped
+  bool running_ = false;                           // Init succeeded
+  bool paused_ = false;                            // unhealthy: watches stopped
   std::string health_ = "Unknown";
   int init_attempt_ = 0;
   kube::TimerId probe_timer_ = 0, publish_timer_ = 0, negotiate_timer_ = 0, init_timer_ = 0, crd_timer_ = 0;

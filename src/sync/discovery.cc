@@ -1,7 +1,6 @@
 #include "sync/discovery.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
@@ -13,7 +12,8 @@ using nlohmann::json;
 constexpr auto kTimeout = std::chrono::seconds(15);
 
 Result<json> GetJson(kube::Transport* t, const std::shared_ptr<const kube::ConnectionConfig>& c,
-                     const std::string& path) {
+                     const std::string& path, const std::atomic<bool>* stop) {
+  if (stop && *stop) return Status::Unavailable("discovery: stopped");
   auto r = t->GetSync(c, path, kTimeout);
   if (!r.ok()) return r.status();
   json j = json::parse(r->body, nullptr, false);
@@ -92,24 +92,25 @@ Status ParseCrdList(std::string_view body, std::map<std::pair<std::string, std::
   return Status::Ok();
 }
 
-Result<Discovery> Discover(kube::Transport* t, std::shared_ptr<const kube::ConnectionConfig> c) {
+Result<Discovery> Discover(kube::Transport* t, std::shared_ptr<const kube::ConnectionConfig> c,
+                           const std::atomic<bool>* stop) {
   Discovery d;
   try {
-    auto version = GetJson(t, c, "/version");
+    auto version = GetJson(t, c, "/version", stop);
     if (!version.ok()) return version.status();
     d.git_version = Str(version.value(), "gitVersion");
 
-    auto core = GetJson(t, c, "/api");
+    auto core = GetJson(t, c, "/api", stop);
     if (!core.ok()) return core.status();
     ApiGroup core_group{"", Strings(core.value(), "versions")};
     d.groups.push_back(core_group);
     for (const auto& v : core_group.versions) {
-      auto list = GetJson(t, c, "/api/" + v);
+      auto list = GetJson(t, c, "/api/" + v, stop);
       if (!list.ok()) return list.status();
       AddResources(list.value(), "", v, &d);
     }
 
-    auto apis = GetJson(t, c, "/apis");
+    auto apis = GetJson(t, c, "/apis", stop);
     if (!apis.ok()) return apis.status();
     auto groups = apis->find("groups");
     if (groups != apis->end() && groups->is_array()) {
@@ -128,7 +129,7 @@ Result<Discovery> Discover(kube::Transport* t, std::shared_ptr<const kube::Conne
           }
         }
         for (const auto& v : group.versions) {
-          auto list = GetJson(t, c, "/apis/" + group.name + "/" + v);
+          auto list = GetJson(t, c, "/apis/" + group.name + "/" + v, stop);
           if (!list.ok()) {
             PEDIA_LOG_WARNING("skipping an unavailable group version", {"groupVersion", group.name + "/" + v},
                               {"err", list.status().message()});

@@ -4,6 +4,7 @@
 #ifndef PEDIA_SYNC_DISCOVERY_H_
 #define PEDIA_SYNC_DISCOVERY_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,14 +31,14 @@ struct ApiGroup {
 
 struct CrdInfo {
   std::string group, plural, kind;
-  std::vector<std::string> served_versions;  // in spec order
+  std::vector<std::string> served_versions;                 // in spec order
   std::map<std::string, std::string> printer_columns_json;  // version -> JSON array
 };
 
 struct Discovery {
   std::string git_version;
   std::vector<ApiGroup> groups;
-  std::vector<ApiResource> resources;  // every group/version, no subresources
+  std::vector<ApiResource> resources;                           // every group/version, no subresources
   std::map<std::pair<std::string, std::string>, CrdInfo> crds;  // (group, plural)
   bool IsCustom(const std::string& group, const std::string& resource) const {
     return crds.count({group, resource}) > 0;
@@ -47,7 +48,10 @@ struct Discovery {
 /// Reads /version, /api, /apis, every group/version and the CRDs.  A
 /// group/version that fails (aggregated APIs often do) is skipped with a
 /// warning; /version, /api and /apis failing is an error.
-Result<Discovery> Discover(kube::Transport* transport, std::shared_ptr<const kube::ConnectionConfig> config);
+/// `stop` (optional) is checked between requests so a shutdown does not wait
+/// for a whole discovery against an unresponsive cluster.
+Result<Discovery> Discover(kube::Transport* transport, std::shared_ptr<const kube::ConnectionConfig> config,
+                           const std::atomic<bool>* stop = nullptr);
 
 /// The CRD list body parsed into CrdInfo entries (also used for CRD watches).
 Status ParseCrdList(std::string_view body, std::map<std::pair<std::string, std::string>, CrdInfo>* out);

@@ -14,8 +14,8 @@ http::Response Json(int status, std::string body) {
 }
 
 std::string StatusBody(int code, const std::string& reason, const std::string& message) {
-  return R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":")" + message + R"(","reason":")" +
-         reason + R"(","code":)" + std::to_string(code) + "}";
+  return R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":")" + message + R"(","reason":")" + reason +
+         R"(","code":)" + std::to_string(code) + "}";
 }
 
 }  // namespace
@@ -23,9 +23,8 @@ std::string StatusBody(int code, const std::string& reason, const std::string& m
 FakeMember::FakeMember(std::string token) : token_(std::move(token)) {
   http::ServerOptions o;
   o.io_threads = 1;
-  server_ = std::make_unique<http::Server>(o, [this](http::Request&& req, std::shared_ptr<http::Responder> r) {
-    Handle(std::move(req), std::move(r));
-  });
+  server_ = std::make_unique<http::Server>(
+      o, [this](http::Request&& req, std::shared_ptr<http::Responder> r) { Handle(std::move(req), std::move(r)); });
   server_->Start();
 }
 
@@ -91,8 +90,8 @@ void FakeMember::SetHealthy(bool healthy) {
 void FakeMember::AddWidgetCrd() {
   std::lock_guard<std::mutex> l(mu_);
   widgets_ = true;
-  Emit({++rv_, "ADDED", "customresourcedefinitions", R"({"metadata":{"name":"widgets.ex.io","resourceVersion":")" +
-                                                         std::to_string(rv_) + R"("}})"});
+  Emit({++rv_, "ADDED", "customresourcedefinitions",
+        R"({"metadata":{"name":"widgets.ex.io","resourceVersion":")" + std::to_string(rv_) + R"("}})"});
 }
 
 std::map<std::string, std::string> FakeMember::Snapshot(const std::string& resource) {
@@ -121,28 +120,40 @@ void FakeMember::Handle(http::Request&& req, std::shared_ptr<http::Responder> r)
   if (p == "/version") return r->Send(Json(200, R"({"gitVersion":"v1.28.0-fake"})"));
   if (p == "/api") return r->Send(Json(200, R"({"kind":"APIVersions","versions":["v1"]})"));
   if (p == "/api/v1") {
-    return r->Send(Json(200, R"({"kind":"APIResourceList","groupVersion":"v1","resources":[)"
-                             R"({"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["get","list","watch"],"shortNames":["po"]},)"
-                             R"({"name":"pods/status","namespaced":true,"kind":"Pod","verbs":["get"]}]})"));
+    return r->Send(Json(
+        200,
+        R"({"kind":"APIResourceList","groupVersion":"v1","resources":[)"
+        R"({"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["get","list","watch"],"shortNames":["po"]},)"
+        R"({"name":"pods/status","namespaced":true,"kind":"Pod","verbs":["get"]}]})"));
   }
   if (p == "/apis") {
-    std::string groups = R"({"name":"apiextensions.k8s.io","versions":[{"groupVersion":"apiextensions.k8s.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"apiextensions.k8s.io/v1","version":"v1"}})";
+    std::string groups =
+        R"({"name":"apiextensions.k8s.io","versions":[{"groupVersion":"apiextensions.k8s.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"apiextensions.k8s.io/v1","version":"v1"}})";
     if (widgets_) {
-      groups += R"(,{"name":"ex.io","versions":[{"groupVersion":"ex.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"ex.io/v1","version":"v1"}})";
+      groups +=
+          R"(,{"name":"ex.io","versions":[{"groupVersion":"ex.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"ex.io/v1","version":"v1"}})";
     }
     return r->Send(Json(200, R"({"kind":"APIGroupList","groups":[)" + groups + "]}"));
   }
   if (p == "/apis/apiextensions.k8s.io/v1") {
-    return r->Send(Json(200, R"({"groupVersion":"apiextensions.k8s.io/v1","resources":[{"name":"customresourcedefinitions","namespaced":false,"kind":"CustomResourceDefinition","verbs":["list","watch"]}]})"));
+    return r->Send(Json(
+        200,
+        R"({"groupVersion":"apiextensions.k8s.io/v1","resources":[{"name":"customresourcedefinitions","namespaced":false,"kind":"CustomResourceDefinition","verbs":["list","watch"]}]})"));
   }
   if (p == "/apis/ex.io/v1" && widgets_) {
-    return r->Send(Json(200, R"({"groupVersion":"ex.io/v1","resources":[{"name":"widgets","singularName":"widget","namespaced":true,"kind":"Widget","verbs":["list","watch"]}]})"));
+    return r->Send(Json(
+        200,
+        R"({"groupVersion":"ex.io/v1","resources":[{"name":"widgets","singularName":"widget","namespaced":true,"kind":"Widget","verbs":["list","watch"]}]})"));
   }
   std::string resource;
-  if (p == "/api/v1/pods") resource = "pods";
-  else if (p == "/apis/ex.io/v1/widgets" && widgets_) resource = "widgets";
-  else if (p == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions") resource = "customresourcedefinitions";
-  if (resource.empty()) return r->Send(Json(404, StatusBody(404, "NotFound", "the server could not find the requested resource")));
+  if (p == "/api/v1/pods")
+    resource = "pods";
+  else if (p == "/apis/ex.io/v1/widgets" && widgets_)
+    resource = "widgets";
+  else if (p == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+    resource = "customresourcedefinitions";
+  if (resource.empty())
+    return r->Send(Json(404, StatusBody(404, "NotFound", "the server could not find the requested resource")));
 
   std::map<std::string, std::string> q;
   for (auto& [k, v] : http::ParseQuery(req.query)) q[k] = v;
@@ -150,7 +161,8 @@ void FakeMember::Handle(http::Request&& req, std::shared_ptr<http::Responder> r)
     int64_t from = q.count("resourceVersion") ? std::atoll(q["resourceVersion"].c_str()) : 0;
     auto stream = r->Stream(200, {{"Content-Type", "application/json"}});
     if (resource == "customresourcedefinitions" && widgets_ && from == 0) {
-      stream->Write(R"({"type":"ADDED","object":{"metadata":{"name":"widgets.ex.io","resourceVersion":"1"}}})" "\n");
+      stream->Write(R"({"type":"ADDED","object":{"metadata":{"name":"widgets.ex.io","resourceVersion":"1"}}})"
+                    "\n");
     }
     if (from != 0 && from < compacted_) {
       stream->Write(R"({"type":"ERROR","object":)" + StatusBody(410, "Expired", "too old resource version") + "}\n");
@@ -168,7 +180,10 @@ void FakeMember::Handle(http::Request&& req, std::shared_ptr<http::Responder> r)
   }
   ++list_requests_;
   if (resource == "customresourcedefinitions") {
-    std::string items = widgets_ ? R"({"metadata":{"name":"widgets.ex.io"},"spec":{"group":"ex.io","names":{"plural":"widgets","kind":"Widget"},"versions":[{"name":"v1","served":true,"additionalPrinterColumns":[{"name":"Size","type":"integer","jsonPath":".spec.n"}]}]}})" : "";
+    std::string items =
+        widgets_
+            ? R"({"metadata":{"name":"widgets.ex.io"},"spec":{"group":"ex.io","names":{"plural":"widgets","kind":"Widget"},"versions":[{"name":"v1","served":true,"additionalPrinterColumns":[{"name":"Size","type":"integer","jsonPath":".spec.n"}]}]}})"
+            : "";
     return r->Send(Json(200, R"({"kind":"CustomResourceDefinitionList","metadata":{"resourceVersion":")" +
                                  std::to_string(rv_) + R"("},"items":[)" + items + "]}"));
   }

@@ -7,13 +7,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <cstring>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
 
 extern char** environ;
 
@@ -32,19 +31,19 @@ Result<std::unique_ptr<Kubesim>> Kubesim::Start(int clusters, int pods, const st
   std::filesystem::create_directories(k->dir_);
   k->token_ = token;
   std::vector<std::string> args = {bin,
-                                    "--clusters",
-                                    std::to_string(clusters),
-                                    "--pods-per-cluster",
-                                    std::to_string(pods),
-                                    "--tls",
-                                    "--token",
-                                    token,
-                                    "--ca-out",
-                                    k->dir_ + "/pki",
-                                    "--kubeconfig-dir",
-                                    k->dir_ + "/kubeconfigs",
-                                    "--state-file",
-                                    k->dir_ + "/state.json"};
+                                   "--clusters",
+                                   std::to_string(clusters),
+                                   "--pods-per-cluster",
+                                   std::to_string(pods),
+                                   "--tls",
+                                   "--token",
+                                   token,
+                                   "--ca-out",
+                                   k->dir_ + "/pki",
+                                   "--kubeconfig-dir",
+                                   k->dir_ + "/kubeconfigs",
+                                   "--state-file",
+                                   k->dir_ + "/state.json"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

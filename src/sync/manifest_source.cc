@@ -38,7 +38,8 @@ std::string FileOf(const std::string& origin) { return origin.substr(0, origin.r
 
 }  // namespace
 
-ManifestSource::ManifestSource(std::string path, std::chrono::milliseconds poll) : path_(std::move(path)), poll_(poll) {}
+ManifestSource::ManifestSource(std::string path, std::chrono::milliseconds poll)
+    : path_(std::move(path)), poll_(poll) {}
 
 ManifestSource::~ManifestSource() { Stop(); }
 
@@ -91,8 +92,8 @@ SourceSnapshot ManifestSource::Read(const std::string& path, const SourceSnapsho
         continue;
       }
       std::string name = m->kind == Manifest::kPediaCluster ? m->cluster.name : m->sync_resources.name;
-      bool duplicate = m->kind == Manifest::kPediaCluster ? snap.clusters.count(name) > 0
-                                                          : snap.sync_resources.count(name) > 0;
+      bool duplicate =
+          m->kind == Manifest::kPediaCluster ? snap.clusters.count(name) > 0 : snap.sync_resources.count(name) > 0;
       if (duplicate) {
         errors->push_back(where + ": duplicate " +
                           std::string(m->kind == Manifest::kPediaCluster ? "PediaCluster" : "ClusterSyncResources") +
@@ -128,7 +129,8 @@ std::string ManifestSource::Signature() const {
 Status ManifestSource::Start(Listener listener) {
   std::error_code ec;
   if (!fs::exists(path_, ec)) {
-    return Status::NotFound("cluster config \"" + path_ + "\" does not exist\nHINT: pass a YAML file or a directory of "
+    return Status::NotFound("cluster config \"" + path_ +
+                            "\" does not exist\nHINT: pass a YAML file or a directory of "
                             "PediaCluster and ClusterSyncResources manifests to --cluster-config");
   }
   listener_ = std::move(listener);

@@ -32,8 +32,7 @@ class ManifestSource : public ClusterSource {
 
   /// Parses the path once into a snapshot, starting from previous (for the
   /// keep-last-valid rule).  errors gets one "file:line: reason" per problem.
-  static SourceSnapshot Read(const std::string& path, const SourceSnapshot& previous,
-                             std::vector<std::string>* errors);
+  static SourceSnapshot Read(const std::string& path, const SourceSnapshot& previous, std::vector<std::string>* errors);
 
  private:
   std::string Signature() const;

@@ -54,8 +54,9 @@ TEST_CASE("manifest source reports file, line and reason; valid clusters stay", 
   dir.Write("a.yaml", kGood);
   std::vector<std::string> errors;
   auto first = ManifestSource::Read(dir.path, {}, &errors);
-  dir.Write("b.yaml", "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: c2}\n"
-                      "spec: {syncResources: [{group: apps, resources: []}]}\n");
+  dir.Write("b.yaml",
+            "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: c2}\n"
+            "spec: {syncResources: [{group: apps, resources: []}]}\n");
   dir.Write("c.yml", "kind: [unclosed\n");
   auto second = ManifestSource::Read(dir.path, first, &errors);
   REQUIRE(errors.size() == 2);
@@ -67,8 +68,9 @@ TEST_CASE("manifest source reports file, line and reason; valid clusters stay", 
 
   // c1's manifest turns invalid: the last valid spec stays, marked invalid.
   errors.clear();
-  dir.Write("a.yaml", "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: c1}\n"
-                      "spec: {tokenData: '***', syncResources: [{group: apps, resources: [x]}]}\n");
+  dir.Write("a.yaml",
+            "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: c1}\n"
+            "spec: {tokenData: '***', syncResources: [{group: apps, resources: [x]}]}\n");
   auto third = ManifestSource::Read(dir.path, second, &errors);
   REQUIRE(third.clusters.count("c1"));
   CHECK(third.clusters["c1"].credentials.token == "token");

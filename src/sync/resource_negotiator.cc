@@ -102,8 +102,7 @@ Negotiation Negotiate(const Discovery& d, const std::vector<SyncResourceGroup>& 
       std::string want = Lower(res);
       const std::vector<const ApiResource*>* found = nullptr;
       for (const auto& [name, served] : g->second) {
-        if (name == want || Lower(served.front()->singular_name) == want ||
-            Lower(served.front()->kind) == want) {
+        if (name == want || Lower(served.front()->singular_name) == want || Lower(served.front()->kind) == want) {
           found = &served;
           break;
         }

@@ -28,7 +28,7 @@ struct NegotiationOptions {
 };
 
 struct Negotiation {
-  std::vector<SyncTarget> targets;  // sorted by gvr, no duplicates
+  std::vector<SyncTarget> targets;    // sorted by gvr, no duplicates
   std::vector<std::string> warnings;  // e.g. a listed resource the cluster lacks
 };
 

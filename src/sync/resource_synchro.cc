@@ -90,27 +90,27 @@ struct ResourceSynchro::Metrics {
   metrics::Histogram* lag;
 
   Metrics(const std::string& cluster, const std::string& resource) {
-    static auto* written = metrics::Registry::Global().Counter(
-        "clustersynchro_resourcesynchro_objects_written_total", "Objects written to storage, by operation.",
-        {"cluster", "resource", "op"});
+    static auto* written =
+        metrics::Registry::Global().Counter("clustersynchro_resourcesynchro_objects_written_total",
+                                            "Objects written to storage, by operation.", {"cluster", "resource", "op"});
     static auto* failed_f = metrics::Registry::Global().Counter(
         "clustersynchro_resourcesynchro_failed_resource_total",
         "Objects dropped because storage or normalization rejected them.", {"cluster", "resource"});
     static auto* storage_errors_f = metrics::Registry::Global().Counter(
         "clustersynchro_resourcesynchro_storage_errors_total", "Failed storage writes (retried when recoverable).",
         {"cluster", "resource"});
-    static auto* events_f = metrics::Registry::Global().Counter(
-        "clustersynchro_resourcesynchro_watch_events_total", "Watch events received from member clusters.",
-        {"cluster", "resource"});
-    static auto* lists_f = metrics::Registry::Global().Counter(
-        "clustersynchro_resourcesynchro_lists_total", "Full (re)lists started.", {"cluster", "resource"});
-    static auto* restarts_f = metrics::Registry::Global().Counter(
-        "clustersynchro_resourcesynchro_watch_restarts_total", "Watches restarted after they ended.",
-        {"cluster", "resource"});
+    static auto* events_f =
+        metrics::Registry::Global().Counter("clustersynchro_resourcesynchro_watch_events_total",
+                                            "Watch events received from member clusters.", {"cluster", "resource"});
+    static auto* lists_f = metrics::Registry::Global().Counter("clustersynchro_resourcesynchro_lists_total",
+                                                               "Full (re)lists started.", {"cluster", "resource"});
+    static auto* restarts_f =
+        metrics::Registry::Global().Counter("clustersynchro_resourcesynchro_watch_restarts_total",
+                                            "Watches restarted after they ended.", {"cluster", "resource"});
     static auto* lag_f = metrics::Registry::Global().Histogram(
         "clustersynchro_resourcesynchro_event_storage_lag_seconds",
-        "Time from receiving an object from the member cluster to its write into storage.",
-        {"cluster", "resource"}, {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 1, 3, 10, 30});
+        "Time from receiving an object from the member cluster to its write into storage.", {"cluster", "resource"},
+        {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 1, 3, 10, 30});
     added = written->With({cluster, resource, "added"});
     updated = written->With({cluster, resource, "updated"});
     deleted = written->With({cluster, resource, "deleted"});
@@ -217,42 +217,42 @@ void ResourceSynchro::RequestPage(const std::string& continue_token, uint64_t ge
   }
   if (!continue_token.empty()) path += sep + "continue=" + PercentEncode(continue_token);
   auto self = shared_from_this();
-  request_id_ = ctx_.transport->Get(
-      ctx_.config, path, std::chrono::seconds(120),
-      [self, gen, had_continue = !continue_token.empty()](const Status& s, kube::HttpResponse r) {
-        if (gen != self->gen_) return;
-        self->request_id_ = 0;
-        if (!s.ok()) {
-          // An expired continue token means the snapshot is gone: start over.
-          self->Retry(gen, s, /*relist=*/true);
-          (void)had_continue;
-          return;
-        }
-        // Pipelining: ask for the next page while this one is processed.
-        // At most kMaxQueuedPages wait for processing, bounding memory.
-        std::string next = PeekContinue(r.body);
-        bool last = next.empty();
-        ++self->pages_queued_;
-        if (!last) {
-          if (self->pages_queued_ < kMaxQueuedPages) {
-            self->RequestPage(next, gen);
-          } else {
-            self->deferred_continue_ = std::move(next);
-          }
-        }
-        self->strand_->Submit([self, gen, last, body = std::move(r.body)]() mutable {
-          self->ProcessPage(gen, std::move(body), last);
-          self->ctx_.transport->Post([self, gen] {
-            if (gen != self->gen_) return;
-            --self->pages_queued_;
-            if (!self->deferred_continue_.empty() && self->request_id_ == 0) {
-              std::string next = std::move(self->deferred_continue_);
-              self->deferred_continue_.clear();
-              self->RequestPage(next, gen);
-            }
-          });
-        });
-      });
+  request_id_ =
+      ctx_.transport->Get(ctx_.config, path, std::chrono::seconds(120),
+                          [self, gen, had_continue = !continue_token.empty()](const Status& s, kube::HttpResponse r) {
+                            if (gen != self->gen_) return;
+                            self->request_id_ = 0;
+                            if (!s.ok()) {
+                              // An expired continue token means the snapshot is gone: start over.
+                              self->Retry(gen, s, /*relist=*/true);
+                              (void)had_continue;
+                              return;
+                            }
+                            // Pipelining: ask for the next page while this one is processed.
+                            // At most kMaxQueuedPages wait for processing, bounding memory.
+                            std::string next = PeekContinue(r.body);
+                            bool last = next.empty();
+                            ++self->pages_queued_;
+                            if (!last) {
+                              if (self->pages_queued_ < kMaxQueuedPages) {
+                                self->RequestPage(next, gen);
+                              } else {
+                                self->deferred_continue_ = std::move(next);
+                              }
+                            }
+                            self->strand_->Submit([self, gen, last, body = std::move(r.body)]() mutable {
+                              self->ProcessPage(gen, std::move(body), last);
+                              self->ctx_.transport->Post([self, gen] {
+                                if (gen != self->gen_) return;
+                                --self->pages_queued_;
+                                if (!self->deferred_continue_.empty() && self->request_id_ == 0) {
+                                  std::string next = std::move(self->deferred_continue_);
+                                  self->deferred_continue_.clear();
+                                  self->RequestPage(next, gen);
+                                }
+                              });
+                            });
+                          });
 }
 
 std::string ResourceSynchro::KeyOf(const kube::NormalizedObject& o) const {
@@ -286,10 +286,15 @@ void ResourceSynchro::ProcessPage(uint64_t gen, std::string body, bool last) {
     if (known != known_.end() && known->second == o->resource_version) return Status::Ok();
     storage::Write w;
     w.op = storage::Write::kUpsert;
-    w.object = {std::move(o->namespace_name), std::move(o->name), std::move(o->uid), std::move(o->owner_uid),
-                std::move(o->resource_version), o->creation_unix_ms,
+    w.object = {std::move(o->namespace_name),
+                std::move(o->name),
+                std::move(o->uid),
+                std::move(o->owner_uid),
+                std::move(o->resource_version),
+                o->creation_unix_ms,
                 o->deletion_unix_ms == kube::kNoTime ? PEDIA_STORAGE_NO_TIME : o->deletion_unix_ms,
-                std::move(o->labels), std::move(o->json)};
+                std::move(o->labels),
+                std::move(o->json)};
     batch_.push_back(std::move(w));
     batch_arrival_.push_back(now);
     return Status::Ok();
@@ -550,10 +555,15 @@ void ResourceSynchro::ProcessLines(uint64_t gen) {
       if (known != known_.end() && known->second == o->resource_version) continue;
       w.op = storage::Write::kUpsert;
     }
-    w.object = {std::move(o->namespace_name), std::move(o->name), std::move(o->uid), std::move(o->owner_uid),
-                std::move(o->resource_version), o->creation_unix_ms,
+    w.object = {std::move(o->namespace_name),
+                std::move(o->name),
+                std::move(o->uid),
+                std::move(o->owner_uid),
+                std::move(o->resource_version),
+                o->creation_unix_ms,
                 o->deletion_unix_ms == kube::kNoTime ? PEDIA_STORAGE_NO_TIME : o->deletion_unix_ms,
-                std::move(o->labels), std::move(o->json)};
+                std::move(o->labels),
+                std::move(o->json)};
     batch_.push_back(std::move(w));
     batch_arrival_.push_back(arrival);
     if (batch_.size() >= ctx_.max_batch) {
@@ -591,15 +601,13 @@ void ResourceSynchro::OnWatchEnd(uint64_t gen, const Status& status, int http_st
   if (status.ok()) {
     // The server ended the watch (timeoutSeconds): resume once every line
     // received so far is processed, from the last resourceVersion seen.
-    strand_->Submit([self = shared_from_this(), gen] {
-      self->ctx_.transport->Post([self, gen] { self->StartWatch(gen); });
-    });
+    strand_->Submit(
+        [self = shared_from_this(), gen] { self->ctx_.transport->Post([self, gen] { self->StartWatch(gen); }); });
     return;
   }
   if (http_status == 410 || status.code() == Status::kExpired) {
-    strand_->Submit([self = shared_from_this(), gen] {
-      self->ctx_.transport->Post([self, gen] { self->RelistAfterGone(gen); });
-    });
+    strand_->Submit(
+        [self = shared_from_this(), gen] { self->ctx_.transport->Post([self, gen] { self->RelistAfterGone(gen); }); });
     return;
   }
   Retry(gen, status, false);

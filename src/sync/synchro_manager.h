@@ -11,6 +11,7 @@
 #ifndef PEDIA_SYNC_SYNCHRO_MANAGER_H_
 #define PEDIA_SYNC_SYNCHRO_MANAGER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,6 +29,9 @@ struct SynchroOptions {
   bool leader_elect = true;     // host-cluster mode only
   std::string leader_elect_namespace = "clusterpedia-system";
   std::string leader_elect_name = "clusterpedia-clustersynchro-manager";
+  std::chrono::milliseconds leader_elect_lease_duration{15000};
+  std::chrono::milliseconds leader_elect_renew_deadline{10000};
+  std::chrono::milliseconds leader_elect_retry_period{2000};
 };
 
 class SynchroManager {

@@ -9,10 +9,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "catch.h"
 #include "kube/connection_config.h"
@@ -27,6 +27,8 @@ using namespace std::chrono_literals;
 
 // Counts and optionally fails write_batch calls of the memory layer.
 std::atomic<bool> g_fail_writes{false};
+std::string g_reject_name;  // writes of this object name fail with INVALID_ARGUMENT
+std::mutex g_reject_mu;
 std::atomic<int64_t> g_upserts{0}, g_deletes{0};
 pedia_storage_plugin g_table;
 
@@ -37,7 +39,18 @@ uint32_t CountingWriteBatch(pedia_storage_instance* instance, const pedia_storag
     std::snprintf(err->message, sizeof err->message, "test: storage is down");
     return PEDIA_STORAGE_UNAVAILABLE;
   }
-  uint32_t rc = storage::memory::MemoryStorageTable()->write_batch(instance, resource, writes, count, failed_index, err);
+  {
+    std::lock_guard<std::mutex> l(g_reject_mu);
+    for (size_t i = 0; i < count && !g_reject_name.empty(); ++i) {
+      if (std::string_view(writes[i].object.name.data, writes[i].object.name.len) == g_reject_name) {
+        *failed_index = i;
+        std::snprintf(err->message, sizeof err->message, "test: object rejected");
+        return PEDIA_STORAGE_INVALID_ARGUMENT;
+      }
+    }
+  }
+  uint32_t rc =
+      storage::memory::MemoryStorageTable()->write_batch(instance, resource, writes, count, failed_index, err);
   if (rc == PEDIA_STORAGE_OK) {
     for (size_t i = 0; i < count; ++i) (writes[i].op == PEDIA_STORAGE_WRITE_DELETE ? g_deletes : g_upserts)++;
   }
@@ -84,12 +97,15 @@ std::map<std::string, std::string> Stored(storage::Storage* st, const std::strin
   q.clusters = {cluster};
   std::map<std::string, std::string> out;
   storage::ListSummary summary;
-  Status s = st->List(q, [&](const storage::Row& row) {
-    std::string key = row.namespace_name.empty() ? std::string(row.name)
-                                                 : std::string(row.namespace_name) + "/" + std::string(row.name);
-    out[key] = std::string(row.resource_version);
-    return true;
-  }, &summary);
+  Status s = st->List(
+      q,
+      [&](const storage::Row& row) {
+        std::string key = row.namespace_name.empty() ? std::string(row.name)
+                                                     : std::string(row.namespace_name) + "/" + std::string(row.name);
+        out[key] = std::string(row.resource_version);
+        return true;
+      },
+      &summary);
   REQUIRE(s.ok());
   return out;
 }
@@ -103,9 +119,9 @@ nlohmann::json Record(storage::Storage* st, const std::string& cluster) {
 }
 
 std::string Condition(const nlohmann::json& record, const std::string& type, const char* field = "reason") {
-  if (!record.is_object()) return "";
+  if (!record.is_object() || !record.contains("status") || !record["status"].contains("conditions")) return "";
   for (const auto& c : record["status"]["conditions"]) {
-    if (c["type"] == type) return c[field];
+    if (c.value("type", "") == type) return c.value(field, "");
   }
   return "";
 }
@@ -234,6 +250,35 @@ TEST_CASE("synchro e2e: initial sync, changes, dropped watch, 410, restart, remo
     CHECK(g_upserts - upserts == 2);
     CHECK(g_deletes - deletes == 1);
   }
+  SECTION("a write storage rejects is dropped, counted and shown; the rest is written") {
+    {
+      std::lock_guard<std::mutex> l(g_reject_mu);
+      g_reject_name = "rejected";
+    }
+    member.Upsert("pods", "ns1", "rejected");
+    member.Upsert("pods", "ns1", "accepted");
+    REQUIRE(WaitFor([&] { return Stored(f.storage.get(), "c1").count("ns1/accepted") == 1; }));
+    REQUIRE(WaitFor([&] {
+      auto r = Record(f.storage.get(), "c1");
+      std::string m = r["status"]["syncResources"][0]["resources"][0]["syncConditions"][0]["message"];
+      return m.find("1 object(s) dropped") != std::string::npos && m.find("test: object rejected") != std::string::npos;
+    }));
+    CHECK(Stored(f.storage.get(), "c1").count("ns1/rejected") == 0);
+    std::lock_guard<std::mutex> l(g_reject_mu);
+    g_reject_name.clear();
+  }
+  SECTION("removing a resource from syncResources cleans it") {
+    member.AddWidgetCrd();
+    member.Upsert("widgets", "ns1", "w1");
+    std::string only_widgets = ClusterManifest("c1", member.url(), "good-token");
+    const std::string pods_entry = "- {group: \"\", resources: [pods]}";
+    only_widgets.replace(only_widgets.find(pods_entry), pods_entry.size(), "- {group: ex.io, resources: [widgets]}");
+    f.WriteConfig(only_widgets);
+    REQUIRE(WaitFor([&] {
+      return Stored(f.storage.get(), "c1").empty() &&
+             Stored(f.storage.get(), "c1", {"ex.io", "v1", "widgets"}).size() == 1;
+    }));
+  }
   SECTION("removing the cluster cleans its objects and record") {
     f.WriteConfig("");
     REQUIRE(WaitFor([&] { return Stored(f.storage.get(), "c1").empty() && Record(f.storage.get(), "c1").is_null(); }));
@@ -264,6 +309,26 @@ TEST_CASE("synchro e2e: initial sync, changes, dropped watch, 410, restart, remo
     member.Upsert("pods", "ns1", "still-syncing");
     REQUIRE(WaitFor(in_sync));
   }
+}
+
+TEST_CASE("synchro e2e: storage down during the initial list loses nothing", "[sync]") {
+  testing::FakeMember member("t");
+  for (int i = 0; i < 120; ++i) member.Upsert("pods", "ns", "p" + std::to_string(i));
+  Fixture f;
+  f.WriteConfig(ClusterManifest("c1", member.url(), "t"));
+  g_fail_writes = true;
+  f.StartManager();
+  REQUIRE(WaitFor([&] {
+    auto r = Record(f.storage.get(), "c1");
+    return r.is_object() && r["status"]["syncResources"].size() == 1 &&
+           r["status"]["syncResources"][0]["resources"][0]["syncConditions"][0]["reason"] == "StorageExpection";
+  }));
+  member.Upsert("pods", "ns", "during-outage");
+  member.Delete("pods", "ns", "p7");
+  std::this_thread::sleep_for(300ms);
+  CHECK(Stored(f.storage.get(), "c1").empty());
+  g_fail_writes = false;
+  REQUIRE(WaitFor([&] { return Stored(f.storage.get(), "c1") == member.Snapshot("pods"); }, 40s));
 }
 
 TEST_CASE("synchro manager validates its options", "[sync]") {
@@ -312,13 +377,12 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
   auto& ks = *started.value();
   const std::string c0 = ks.clusters()[0].name, c1 = ks.clusters()[1].name;
   Fixture f;
-  std::string manifests =
-      "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c0 +
-      "}\nspec:\n  kubeconfig: " + Base64(ReadFile(ks.clusters()[0].kubeconfig_path)) + "\n" +
-      kSyncPodsAndDeployments + "---\n" +
-      "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c1 +
-      "}\nspec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("sim-token") +
-      "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments + "---\n";
+  std::string manifests = "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c0 +
+                          "}\nspec:\n  kubeconfig: " + Base64(ReadFile(ks.clusters()[0].kubeconfig_path)) + "\n" +
+                          kSyncPodsAndDeployments + "---\n" +
+                          "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c1 +
+                          "}\nspec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("sim-token") +
+                          "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments + "---\n";
   f.WriteConfig(manifests);
   f.StartManager();
 
@@ -334,10 +398,13 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
 
   SECTION("creates, updates and deletes propagate") {
     REQUIRE(ks.Request(c0, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("e2e-new")).ok());
-    REQUIRE(ks.Request(c0, "PATCH", "/api/v1/namespaces/ns-00/pods/e2e-new", R"({"metadata":{"labels":{"v":"2"}}})").ok());
+    REQUIRE(
+        ks.Request(c0, "PATCH", "/api/v1/namespaces/ns-00/pods/e2e-new", R"({"metadata":{"labels":{"v":"2"}}})").ok());
     auto victim = Stored(f.storage.get(), c1, pods).begin()->first;
     auto slash = victim.find('/');
-    REQUIRE(ks.Request(c1, "DELETE", "/api/v1/namespaces/" + victim.substr(0, slash) + "/pods/" + victim.substr(slash + 1)).ok());
+    REQUIRE(
+        ks.Request(c1, "DELETE", "/api/v1/namespaces/" + victim.substr(0, slash) + "/pods/" + victim.substr(slash + 1))
+            .ok());
     REQUIRE(WaitFor([&] { return in_sync(c0) && in_sync(c1); }));
     CHECK(Stored(f.storage.get(), c0, pods).count("ns-00/e2e-new"));
   }
@@ -352,7 +419,8 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
   }
   SECTION("a member going down and up is survived") {
     REQUIRE(ks.Control(c1, "down").ok());
-    REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), c1), "ClusterHealthy", "status") == "False"; }, 20s));
+    REQUIRE(
+        WaitFor([&] { return Condition(Record(f.storage.get(), c1), "ClusterHealthy", "status") == "False"; }, 20s));
     CHECK(Condition(Record(f.storage.get(), c1), "ClusterHealthy") == "NotReachable");
     REQUIRE(ks.Control(c1, "up").ok());
     REQUIRE(ks.Request(c1, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("after-up")).ok());
@@ -361,13 +429,15 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
     CHECK(in_sync(c0));
   }
   SECTION("a CRD created at run time is synced") {
-    f.WriteConfig(manifests + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
-                              "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
+    f.WriteConfig(manifests +
+                  "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
+                  "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
     // Reference the ClusterSyncResources from c0 only.
     std::string with_ref = manifests;
     with_ref.replace(with_ref.find("spec:\n"), 6, "spec:\n  syncResourcesRefName: extra\n");
-    f.WriteConfig(with_ref + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
-                             "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
+    f.WriteConfig(with_ref +
+                  "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
+                  "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
     std::string crd = R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
       "metadata":{"name":"widgets.ex.io"},"spec":{"group":"ex.io","scope":"Namespaced",
       "names":{"plural":"widgets","singular":"widget","kind":"Widget","listKind":"WidgetList"},
@@ -376,22 +446,90 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
     auto created = ks.Request(c0, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
     REQUIRE(created.ok());
     REQUIRE(WaitFor([&] { return ks.Request(c0, "GET", "/apis/ex.io/v1/widgets").ok(); }));
-    REQUIRE(ks.Request(c0, "POST", "/apis/ex.io/v1/namespaces/ns-00/widgets",
-                       R"({"apiVersion":"ex.io/v1","kind":"Widget","metadata":{"name":"w1","namespace":"ns-00"},"spec":{"size":3}})")
-                .ok());
+    REQUIRE(
+        ks.Request(
+              c0, "POST", "/apis/ex.io/v1/namespaces/ns-00/widgets",
+              R"({"apiVersion":"ex.io/v1","kind":"Widget","metadata":{"name":"w1","namespace":"ns-00"},"spec":{"size":3}})")
+            .ok());
     storage::Gvr widgets{"ex.io", "v1", "widgets"};
     REQUIRE(WaitFor([&] { return Stored(f.storage.get(), c0, widgets).size() == 1; }, 20s));
     CHECK(Stored(f.storage.get(), c1, widgets).empty());
   }
   SECTION("bad credentials get the right condition while the others keep syncing") {
-    f.WriteConfig(manifests + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: bad}\n"
-                              "spec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("wrong") +
+    f.WriteConfig(manifests +
+                  "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: bad}\n"
+                  "spec:\n  apiserver: " +
+                  ks.clusters()[1].url + "\n  tokenData: " + Base64("wrong") +
                   "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments);
     REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), "bad"), "SynchroRunning") == "InitialFailed"; }));
     CHECK(Condition(Record(f.storage.get(), "bad"), "SynchroRunning", "message").find("401") != std::string::npos);
     REQUIRE(ks.Request(c1, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("while-bad")).ok());
     REQUIRE(WaitFor([&] { return in_sync(c1); }));
   }
+}
+
+}  // namespace
+}  // namespace pedia::sync
+
+// ---- Host-cluster mode against kubesim --host-mode ----
+
+namespace pedia::sync {
+namespace {
+
+TEST_CASE("synchro e2e: host-cluster mode with finalizer, status subresource and lease", "[.][sync-kubesim]") {
+  auto started = testing::Kubesim::Start(2, 50, "sim-token", {"--host-mode"});
+  REQUIRE(started.ok());
+  auto& ks = *started.value();
+  const std::string host = ks.clusters()[0].name, member = ks.clusters()[1].name;
+  const std::string api = "/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters";
+  nlohmann::json pc = {{"apiVersion", "cluster.clusterpedia.io/v1alpha2"},
+                       {"kind", "PediaCluster"},
+                       {"metadata", {{"name", "m1"}}},
+                       {"spec",
+                        {{"apiserver", ks.clusters()[1].url},
+                         {"tokenData", Base64("sim-token")},
+                         {"caData", Base64(ReadFile(ks.ca_file()))},
+                         {"syncResources", {{{"group", ""}, {"resources", {"pods"}}}}}}}};
+  auto created = ks.Request(host, "POST", api, pc.dump());
+  REQUIRE(created.ok());
+
+  auto storage = OpenTestStorage();
+  SynchroOptions o;
+  o.host_kubeconfig = ks.clusters()[0].kubeconfig_path;
+  o.leader_elect_namespace = "default";
+  o.leader_elect_retry_period = 200ms;
+  auto manager = SynchroManager::Create(o, storage.get());
+  REQUIRE(manager.ok());
+  REQUIRE(manager.value()->Start().ok());
+
+  const storage::Gvr pods{"", "v1", "pods"};
+  REQUIRE(WaitFor([&] { return Stored(storage.get(), "m1", pods) == ks.Snapshot(member, "/api/v1/pods"); }, 30s));
+  REQUIRE(WaitFor([&] { return manager.value()->Ready().ok(); }));
+
+  auto host_object = [&] {
+    auto r = ks.Request(host, "GET", api + "/m1");
+    return r.ok() ? nlohmann::json::parse(r->body) : nlohmann::json();
+  };
+  REQUIRE(WaitFor([&] {
+    auto obj = host_object();
+    return obj.is_object() && obj["metadata"].contains("finalizers") && Condition(obj, "Ready", "status") == "True";
+  }));
+  auto obj = host_object();
+  CHECK(obj["metadata"]["finalizers"] == nlohmann::json({"clusterpedia.io/cluster-synchro-controller"}));
+  CHECK(obj["status"]["version"].is_string());
+  auto lease = ks.Request(host, "GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/" + o.leader_elect_name);
+  REQUIRE(lease.ok());
+  CHECK(nlohmann::json::parse(lease->body)["spec"]["holderIdentity"].get<std::string>().size() > 0);
+
+  // Deleting the PediaCluster cleans its data, then the finalizer goes.
+  REQUIRE(ks.Request(host, "DELETE", api + "/m1").ok());
+  REQUIRE(WaitFor(
+      [&] {
+        return Stored(storage.get(), "m1", pods).empty() && Record(storage.get(), "m1").is_null() &&
+               ks.Request(host, "GET", api + "/m1").status().IsNotFound();
+      },
+      20s));
+  manager.value()->Stop();
 }
 
 }  // namespace
