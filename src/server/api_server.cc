@@ -12,6 +12,7 @@
 #include "base/json_text.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/string_util.h"
 #include "server/accept.h"
 #include "server/api_error.h"
 #include "server/api_path.h"
@@ -176,6 +177,10 @@ class WatchSession : public storage::WatchObserver {
         pending_limit_(pending_limit), resource_(std::move(resource)) {}
 
   bool OnEvent(pedia_storage_event_type type, const storage::Row& row) override {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      last_rv_ = std::string(row.resource_version);
+    }
     if (type == PEDIA_STORAGE_EVENT_BOOKMARK && !bookmarks_) return true;
     BodyShape shape = shape_;
     shape.now_unix = NowUnix();  // ages are relative to the event, not the watch start
@@ -212,6 +217,23 @@ class WatchSession : public storage::WatchObserver {
     if (closed_) Finish();
   }
 
+  /// Sends a BOOKMARK with the last resourceVersion when one is due.
+  void MaybeBookmark(Clock::time_point now, std::chrono::milliseconds interval) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!bookmarks_ || !stream_ || stream_->IsClosed() || last_rv_.empty()) return;
+    if (next_bookmark_ == Clock::time_point()) next_bookmark_ = now + interval;
+    if (now < next_bookmark_) return;
+    next_bookmark_ = now + interval;
+    storage::Row row;
+    row.resource_version = last_rv_;
+    stream_->Write(WatchFrame(shape_, PEDIA_STORAGE_EVENT_BOOKMARK, row));
+  }
+
+  void SetStartResourceVersion(std::string rv) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (last_rv_.empty() && rv != "0") last_rv_ = std::move(rv);
+  }
+
   void CloseStream() {
     std::lock_guard<std::mutex> l(mu_);
     if (stream_) stream_->Close();
@@ -241,6 +263,8 @@ class WatchSession : public storage::WatchObserver {
   size_t early_bytes_ = 0;
   bool closed_ = false;
   Status closed_status_;
+  std::string last_rv_;
+  Clock::time_point next_bookmark_;
 };
 
 std::string KubeVersionJson(std::string_view git_version) {
@@ -356,12 +380,13 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
   void ReapLoop() {
     std::unique_lock<std::mutex> l(watch_mu);
     while (!stopping) {
-      watch_cv.wait_for(l, std::chrono::milliseconds(200));
+      watch_cv.wait_for(l, std::min<std::chrono::milliseconds>(std::chrono::milliseconds(200), options.bookmark_interval));
       std::vector<std::shared_ptr<WatchSession>> release;
       release.swap(ended);
       Clock::time_point now = Clock::now();
       for (auto& [ptr, w] : watches) {
         if (now >= w->deadline) w->CloseStream();
+        else w->MaybeBookmark(now, options.bookmark_interval);
       }
       l.unlock();
       release.clear();  // destroys handles (watch_stop) outside every lock
@@ -701,6 +726,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     int64_t timeout = lo.timeout_seconds > 0 ? lo.timeout_seconds : options.max_watch_timeout_seconds;
     session->deadline = Clock::now() + std::chrono::seconds(timeout);
     std::string rv = lo.resource_version;
+    session->SetStartResourceVersion(rv);
     Result<std::unique_ptr<storage::WatchHandle>> handle = storage->Watch(lo.query, rv, session.get());
     if (!handle.ok() && handle.status().code() != Status::kExpired) {
       return responder->Send(ErrorResponse(ApiError::FromStatus(handle.status())));
@@ -853,7 +879,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     if (wanted.empty()) {
       for (const auto& [key, value] : params) {
         if (key != "groups" && key != "resources") continue;
-        for (std::string_view item : SplitOnComma(value)) {
+        // In groups= an empty entry is the core group ("groups=,apps").
+        for (std::string_view item : key == "groups" ? SplitAndTrim(value, ',') : SplitOnComma(value)) {
           if (key == "groups") {
             std::string_view g = item.substr(0, item.find('/'));
             wanted.emplace_back(g == "*" ? "*" : std::string(g), "");

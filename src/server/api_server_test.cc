@@ -162,6 +162,7 @@ struct Fixture {
     }
     ApiServerOptions options;
     options.workers = 2;
+    options.bookmark_interval = std::chrono::milliseconds(100);
     server = std::make_unique<ApiServer>(storage.get(), auth.get(), options);
   }
 
@@ -372,6 +373,23 @@ TEST_CASE("api server watch streams changes with rewritten resourceVersions", "[
   CHECK(w->stream->IsClosed());
 }
 
+TEST_CASE("api server watch sends bookmarks only when asked", "[server]") {
+  Fixture f(CertAuth());
+  std::string rv = Fixture::Json(f.Get("/api/v1/pods"))["metadata"]["resourceVersion"];
+  auto with = f.Get("/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=" + rv, "", false);
+  auto without = f.Get("/api/v1/pods?watch=true&resourceVersion=" + rv, "", false);
+  with->WaitStarted();
+  without->WaitStarted();
+  REQUIRE(with->stream);
+  REQUIRE(with->stream->WaitFor("BOOKMARK"));
+  std::string body = with->stream->Body();
+  auto event = nlohmann::json::parse(body.substr(0, body.find('\n')));
+  CHECK(event["object"]["kind"] == "Pod");
+  CHECK(event["object"]["metadata"]["resourceVersion"] == rv);
+  REQUIRE(without->stream);
+  CHECK(without->stream->Body().find("BOOKMARK") == std::string::npos);
+}
+
 TEST_CASE("api server watch from an expired resourceVersion gets a 410 ERROR event", "[server]") {
   std::string config = "/tmp/pedia-apiserver-test-memory.yaml";
   {
@@ -387,6 +405,35 @@ TEST_CASE("api server watch from an expired resourceVersion gets a 410 ERROR eve
   auto event = nlohmann::json::parse(w->response.body.substr(0, w->response.body.find('\n')));
   CHECK(event["type"] == "ERROR");
   CHECK(event["object"]["code"] == 410);
+}
+
+TEST_CASE("api server exposes request metrics", "[server]") {
+  Fixture f(CertAuth());
+  f.Get("/api/v1/pods");
+  f.Get("/api/v1/pods?limit=bad");
+  std::string text = f.Get("/metrics")->response.body;
+  CHECK(text.find("pedia_apiserver_request_total{verb=\"list\",resource=\"pods\",code=\"200\"}") != std::string::npos);
+  CHECK(text.find("code=\"400\"") != std::string::npos);
+  CHECK(text.find("pedia_apiserver_request_duration_seconds_bucket") != std::string::npos);
+  CHECK(text.find("pedia_apiserver_current_inflight_requests") != std::string::npos);
+  CHECK(text.find("pedia_build_info") != std::string::npos);
+}
+
+TEST_CASE("collection resources list definitions and gather workloads", "[server]") {
+  Fixture f(CertAuth());
+  auto list = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources"));
+  CHECK(list["kind"] == "CollectionResourceList");
+  CHECK(list["items"].size() == 3);
+  auto any = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any?groups=&limit=4"));
+  CHECK(any["kind"] == "CollectionResource");
+  CHECK(any["items"].size() == 4);
+  CHECK(any["resourceTypes"][0]["resource"] == "pods");
+  CHECK(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any")->response.status == 400);
+  CHECK(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/nope")->response.status == 404);
+  auto t = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any?resources=/pods", kTableAccept));
+  CHECK(t["kind"] == "Table");
+  CHECK(t["rows"].size() == 6);
+  CHECK(t["rows"][0]["cells"][3] == "Pod");
 }
 
 TEST_CASE("static token file authenticates bearer tokens", "[server]") {
