@@ -79,10 +79,9 @@ struct RequestMetrics {
 // Wraps the transport's Responder to record metrics and the -v=2 request log.
 class MeteredResponder : public http::Responder {
  public:
-  MeteredResponder(std::shared_ptr<http::Responder> inner, std::string method, std::string target,
-                   std::string remote)
-      : inner_(std::move(inner)), method_(std::move(method)), target_(std::move(target)),
-        remote_(std::move(remote)), start_(Clock::now()) {
+  MeteredResponder(std::shared_ptr<http::Responder> inner, const http::Request& request)
+      : inner_(std::move(inner)), method_(request.method), target_(request.target),
+        remote_(request.remote_address), user_agent_(request.Header("user-agent")), start_(Clock::now()) {
     RequestMetrics::Get().inflight->Add(1);
   }
   ~MeteredResponder() override {
@@ -111,11 +110,11 @@ class MeteredResponder : public http::Responder {
     m.requests->With({verb, resource, std::to_string(code)})->Inc();
     m.latency->HistogramWith({verb, resource})->Observe(seconds);
     PEDIA_LOG_V(2, "HTTP", {"verb", method_}, {"URI", target_}, {"latency", std::to_string(seconds * 1000) + "ms"},
-                {"userAgent", ""}, {"user", user}, {"resp", code}, {"srcIP", remote_});
+                {"userAgent", user_agent_}, {"user", user}, {"resp", code}, {"srcIP", remote_});
   }
 
   std::shared_ptr<http::Responder> inner_;
-  std::string method_, target_, remote_;
+  std::string method_, target_, remote_, user_agent_;
   Clock::time_point start_;
   std::atomic<bool> recorded_{false};
 };
@@ -424,7 +423,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
 
   // ---- dispatch ----
   void Handle(http::Request&& req, std::shared_ptr<http::Responder> raw) {
-    auto responder = std::make_shared<MeteredResponder>(raw, req.method, req.target, req.remote_address);
+    auto responder = std::make_shared<MeteredResponder>(raw, req);
     QueryParams params = http::ParseQuery(req.query);
     Result<ApiRoute> route = RoutePath(req.path);
     if (route.ok() && route->kind == ApiRoute::kHealth) {
