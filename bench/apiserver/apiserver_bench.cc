@@ -8,16 +8,15 @@
 // run.sh drives both with wrk in the same run, so their ratio isolates the
 // cost of querying storage and concatenating the response.
 // It also times, in process, lists of --big-list pods through the handler.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "base/log.h"
 #include "base/shutdown.h"
@@ -39,9 +38,9 @@ std::string PodJson(int cluster, int ns, int i) {
   std::string uid = "c" + std::to_string(cluster) + "-" + std::to_string(i) + "-7f3e2a10-9b1c-4c55-8e0e-2f4b5a6c7d8e";
   const char* tier = i % 2 == 0 ? "frontend" : "backend";
   return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"(","generateName":")" + app +
-         R"(-5d8f7c9b4-","namespace":")" + n + R"(","uid":")" + uid +
-         R"(","resourceVersion":")" + std::to_string(1000 + i) +
-         R"(","creationTimestamp":"2024-05-01T10:00:00Z","labels":{"app":")" + app + R"(","tier":")" + tier +
+         R"(-5d8f7c9b4-","namespace":")" + n + R"(","uid":")" + uid + R"(","resourceVersion":")" +
+         std::to_string(1000 + i) + R"(","creationTimestamp":"2024-05-01T10:00:00Z","labels":{"app":")" + app +
+         R"(","tier":")" + tier +
          R"(","pod-template-hash":"5d8f7c9b4"},"annotations":{"shadow.clusterpedia.io/cluster-name":")" + c +
          R"("},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":")" + app +
          R"(-5d8f7c9b4","uid":"rs-)" + uid +
@@ -161,7 +160,8 @@ int main(int argc, char** argv) {
       w.object.owner_uid = "rs-" + w.object.uid;
       w.object.resource_version = std::to_string(1000 + i);
       w.object.creation_unix_ms = 1714557600000;
-      w.object.labels = {{"app", app_name}, {"tier", i % 2 == 0 ? "frontend" : "backend"}, {"pod-template-hash", "5d8f7c9b4"}};
+      w.object.labels = {
+          {"app", app_name}, {"tier", i % 2 == 0 ? "frontend" : "backend"}, {"pod-template-hash", "5d8f7c9b4"}};
       w.object.json = PodJson(c, ns, i);
       bytes += w.object.json.size();
       batch.push_back(std::move(w));
@@ -233,7 +233,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 20; ++i) {
       auto s = std::chrono::steady_clock::now();
       size_t n = 0;
-      storage.List(q, [&](const pedia::storage::Row&) { return ++n, true; }, nullptr);
+      storage.List(
+          q, [&](const pedia::storage::Row&) { return ++n, true; }, nullptr);
       sms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
     }
     std::sort(sms.begin(), sms.end());

@@ -2,7 +2,6 @@
 
 #include <condition_variable>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 
 #include "catch.h"
@@ -43,8 +42,10 @@ class CapturingStream : public http::ResponseStream {
     bool run = false;
     {
       std::lock_guard<std::mutex> l(mu);
-      if (closed) run = true;
-      else on_closed_ = cb;
+      if (closed)
+        run = true;
+      else
+        on_closed_ = cb;
     }
     if (run) cb();
   }
@@ -116,8 +117,8 @@ class CapturingResponder : public http::Responder, public std::enable_shared_fro
 
 std::string PodJson(const std::string& cluster, const std::string& ns, const std::string& name, const std::string& app,
                     const std::string& phase) {
-  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"(","namespace":")" + ns +
-         R"(","uid":")" + cluster + "-" + ns + "-" + name +
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"(","namespace":")" + ns + R"(","uid":")" +
+         cluster + "-" + ns + "-" + name +
          R"(","resourceVersion":"5","creationTimestamp":"2024-01-01T00:00:00Z","labels":{"app":")" + app +
          R"("},"annotations":{"shadow.clusterpedia.io/cluster-name":")" + cluster +
          R"("}},"spec":{"nodeName":"node-1","containers":[{"name":"c","image":"nginx"}]},"status":{"phase":")" + phase +
@@ -168,8 +169,7 @@ struct Fixture {
     server = std::make_unique<ApiServer>(storage.get(), auth.get(), options);
   }
 
-  std::shared_ptr<CapturingResponder> Get(const std::string& target, const std::string& accept = "",
-                                          bool wait = true) {
+  std::shared_ptr<CapturingResponder> Get(const std::string& target, const std::string& accept = "", bool wait = true) {
     http::Request r;
     r.method = "GET";
     r.target = target;
@@ -227,8 +227,8 @@ TEST_CASE("api server filters by path cluster, namespace, labels and search para
   CHECK(one["items"].size() == 2);
   auto by_label = Fixture::Json(f.Get("/api/v1/pods?labelSelector=app%3Dweb"));
   CHECK(by_label["items"].size() == 2);
-  auto by_cluster_label = Fixture::Json(
-      f.Get("/api/v1/pods?labelSelector=search.clusterpedia.io/clusters%3Dc2,app%3Ddb"));
+  auto by_cluster_label =
+      Fixture::Json(f.Get("/api/v1/pods?labelSelector=search.clusterpedia.io/clusters%3Dc2,app%3Ddb"));
   CHECK(by_cluster_label["items"].size() == 2);
   auto by_field = Fixture::Json(f.Get("/api/v1/pods?fieldSelector=status.phase%3DPending"));
   CHECK(by_field["items"].size() == 2);

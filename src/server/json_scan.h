@@ -34,8 +34,7 @@ std::string_view Path(std::string_view obj, std::initializer_list<std::string_vi
 void ForEachElement(std::string_view array, const std::function<bool(std::string_view)>& fn);
 
 /// Calls fn(raw key, value) for each member of an object value.
-void ForEachMember(std::string_view obj,
-                   const std::function<bool(std::string_view key, std::string_view value)>& fn);
+void ForEachMember(std::string_view obj, const std::function<bool(std::string_view key, std::string_view value)>& fn);
 
 /// Number of elements of an array or members of an object (0 otherwise).
 int64_t Count(std::string_view value);

@@ -5,7 +5,8 @@
 namespace pedia::server::json {
 
 TEST_CASE("json scan finds nested members and iterates arrays", "[server]") {
-  std::string_view obj = R"({"metadata":{"name":"a","labels":{"x":"1"}},"spec":{"containers":[{"name":"c1"},{"name":"c2"}]}})";
+  std::string_view obj =
+      R"({"metadata":{"name":"a","labels":{"x":"1"}},"spec":{"containers":[{"name":"c1"},{"name":"c2"}]}})";
   CHECK(String(Path(obj, {"metadata", "name"})) == "a");
   CHECK(String(Path(obj, {"metadata", "labels", "x"})) == "1");
   CHECK(Path(obj, {"metadata", "missing"}).empty());
