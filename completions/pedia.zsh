@@ -11,7 +11,24 @@ __pedia_apiserver() {
     '--feature-gates=[a set of key=value pairs that describe feature gates for alpha/experimental features. Options are\:]:TEXT: ' \
     '--storage-name=[storage layer\: a built-in (memory, internal) or a plugin from $STORAGE_PLUGINS]:TEXT: ' \
     '--storage-config=[path of the storage layer'\''s configuration file (YAML)]:TEXT: ' \
-    '--kubeconfig=[path to the host cluster'\''s kubeconfig]:TEXT: '
+    '--bind-address=[the IP address to listen on]:TEXT: ' \
+    '--secure-port=[the port to serve HTTPS on]:INT: ' \
+    '--cert-dir=[directory for the self-signed certificate made when --tls-cert-file is not given]:TEXT: ' \
+    '--tls-cert-file=[x509 serving certificate (PEM, with any intermediates)]:TEXT: ' \
+    '--tls-private-key-file=[private key of --tls-cert-file]:TEXT: ' \
+    '--http-io-threads=[threads doing network I/O]:INT: ' \
+    '--client-ca-file=[authenticate client certificates signed by these CAs\: CN is the user, O the groups]:TEXT: ' \
+    '--token-auth-file=[static bearer tokens, kube-apiserver'\''s CSV format\: token,user,uid,"group1,group2"]:TEXT: ' \
+    '--requestheader-client-ca-file=[front proxy CA\: certificates it signed may assert the user in request headers]:TEXT: ' \
+    '--requestheader-allowed-names=[front proxy client certificate common names allowed (empty\: any)]:TEXT: ' \
+    '--requestheader-username-headers=[request headers to read the user name from, first non-empty wins]:TEXT: ' \
+    '--requestheader-group-headers=[request headers to read groups from]:TEXT: ' \
+    '--anonymous-auth=[serve requests that carry no credentials as system\:anonymous (insecure)]:BOOLEAN: ' \
+    '--max-requests-inflight=[requests served at once before answering 429; 0\: unlimited]:INT: ' \
+    '--request-timeout=[seconds to read a request]:INT: ' \
+    '--min-request-timeout=[seconds a watch lasts when the client sets no timeoutSeconds]:INT: ' \
+    '--list-workers=[threads reading objects from storage]:INT: ' \
+    '--kubeconfig=[accepted for compatibility; pedia reads clusters from storage, not from a host cluster]:TEXT: '
 }
 
 __pedia_clustersynchro_manager() {
@@ -22,7 +39,19 @@ __pedia_clustersynchro_manager() {
     '--feature-gates=[a set of key=value pairs that describe feature gates for alpha/experimental features. Options are\:]:TEXT: ' \
     '--storage-name=[storage layer\: a built-in (memory, internal) or a plugin from $STORAGE_PLUGINS]:TEXT: ' \
     '--storage-config=[path of the storage layer'\''s configuration file (YAML)]:TEXT: ' \
-    '--kubeconfig=[path to the host cluster'\''s kubeconfig]:TEXT: '
+    '--kubeconfig=[path to the host cluster'\''s kubeconfig (PediaCluster objects come from there)]:TEXT: ' \
+    '--cluster-config=[standalone mode\: a YAML file or directory of PediaCluster and ClusterSyncResources manifests, re-read when it changes]:TEXT: ' \
+    '--worker-number=[threads that process synced objects (must be > 0)]:INT: ' \
+    '--page-size=[list chunk size for the initial list and relists; 0\: no limit]:INT: ' \
+    '--leader-elect=[elect a leader before syncing (host-cluster mode)]:BOOLEAN: ' \
+    '--leader-elect-lease-duration=[lease duration]:TEXT: ' \
+    '--leader-elect-renew-deadline=[renew deadline]:TEXT: ' \
+    '--leader-elect-retry-period=[retry period]:TEXT: ' \
+    '--leader-elect-resource-lock=[lock type (only leases)]:TEXT: ' \
+    '--leader-elect-resource-name=[lease name]:TEXT: ' \
+    '--leader-elect-resource-namespace=[lease namespace]:TEXT: ' \
+    '--metrics-host=[address of the /metrics and health server]:TEXT: ' \
+    '--metrics-port=[port of the /metrics and health server; 0\: disabled]:INT: '
 }
 
 __pedia_controller_manager() {
@@ -42,7 +71,27 @@ __pedia_binding_apiserver() {
     '--feature-gates=[a set of key=value pairs that describe feature gates for alpha/experimental features. Options are\:]:TEXT: ' \
     '--storage-name=[storage layer\: a built-in (memory, internal) or a plugin from $STORAGE_PLUGINS]:TEXT: ' \
     '--storage-config=[path of the storage layer'\''s configuration file (YAML)]:TEXT: ' \
-    '--kubeconfig=[path to the host cluster'\''s kubeconfig]:TEXT: '
+    '--bind-address=[the IP address to listen on]:TEXT: ' \
+    '--secure-port=[the port to serve HTTPS on]:INT: ' \
+    '--cert-dir=[directory for the self-signed certificate made when --tls-cert-file is not given]:TEXT: ' \
+    '--tls-cert-file=[x509 serving certificate (PEM, with any intermediates)]:TEXT: ' \
+    '--tls-private-key-file=[private key of --tls-cert-file]:TEXT: ' \
+    '--http-io-threads=[threads doing network I/O]:INT: ' \
+    '--client-ca-file=[authenticate client certificates signed by these CAs\: CN is the user, O the groups]:TEXT: ' \
+    '--token-auth-file=[static bearer tokens, kube-apiserver'\''s CSV format\: token,user,uid,"group1,group2"]:TEXT: ' \
+    '--requestheader-client-ca-file=[front proxy CA\: certificates it signed may assert the user in request headers]:TEXT: ' \
+    '--requestheader-allowed-names=[front proxy client certificate common names allowed (empty\: any)]:TEXT: ' \
+    '--requestheader-username-headers=[request headers to read the user name from, first non-empty wins]:TEXT: ' \
+    '--requestheader-group-headers=[request headers to read groups from]:TEXT: ' \
+    '--anonymous-auth=[serve requests that carry no credentials as system\:anonymous (insecure)]:BOOLEAN: ' \
+    '--max-requests-inflight=[requests served at once before answering 429; 0\: unlimited]:INT: ' \
+    '--request-timeout=[seconds to read a request]:INT: ' \
+    '--min-request-timeout=[seconds a watch lasts when the client sets no timeoutSeconds]:INT: ' \
+    '--list-workers=[threads reading objects from storage]:INT: ' \
+    '--kubeconfig=[path to the host cluster'\''s kubeconfig (PediaCluster objects come from there)]:TEXT: ' \
+    '--cluster-config=[standalone mode\: a YAML file or directory of PediaCluster and ClusterSyncResources manifests]:TEXT: ' \
+    '--worker-number=[threads that process synced objects (must be > 0)]:INT: ' \
+    '--page-size=[list chunk size for the initial list and relists; 0\: no limit]:INT: '
 }
 
 __pedia_plugin_list() {
@@ -97,7 +146,20 @@ __pedia_plugin() {
 
 __pedia_kubeconfig() {
   _arguments -s -S \
-    '(-h --help)'{-h,--help}'[Print this help message and exit]'
+    '(-h --help)'{-h,--help}'[Print this help message and exit]' \
+    '(-v --v)'{-v+,--v=}'[number for the log level verbosity (0-10; 2 logs requests, 4 debugs)]:INT: ' \
+    '--logging-format=[log format\: text (klog) or json]:TEXT:(text json)' \
+    '--feature-gates=[a set of key=value pairs that describe feature gates for alpha/experimental features. Options are\:]:TEXT: ' \
+    '--storage-name=[storage layer\: a built-in (memory, internal) or a plugin from $STORAGE_PLUGINS]:TEXT: ' \
+    '--storage-config=[path of the storage layer'\''s configuration file (YAML)]:TEXT: ' \
+    '--server=[pedia'\''s address, e.g. https\://127.0.0.1\:8443]:TEXT: ' \
+    '--clusters=[member cluster names (default\: the clusters recorded in storage)]:TEXT: ' \
+    '--certificate-authority=[CA file that signed pedia'\''s serving certificate]:TEXT: ' \
+    '--insecure-skip-tls-verify[do not verify pedia'\''s certificate (insecure)]' \
+    '--client-certificate=[client certificate file for the user]:TEXT: ' \
+    '--client-key=[client key file for the user]:TEXT: ' \
+    '--token=[bearer token for the user]:TEXT: ' \
+    '--user=[name of the kubeconfig user entry]:TEXT: '
 }
 
 __pedia_completion() {
