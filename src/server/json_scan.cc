@@ -164,6 +164,23 @@ std::string_view Member(std::string_view obj, std::string_view key) {
   return found;
 }
 
+void Members(std::string_view obj, std::initializer_list<std::string_view> keys, std::string_view* out) {
+  size_t wanted = keys.size(), found = 0;
+  for (size_t i = 0; i < wanted; ++i) out[i] = std::string_view();
+  ForEachMember(obj, [&](std::string_view k, std::string_view v) {
+    size_t i = 0;
+    for (std::string_view key : keys) {
+      if (key == k && out[i].empty()) {
+        out[i] = v;
+        ++found;
+        break;
+      }
+      ++i;
+    }
+    return found < wanted;
+  });
+}
+
 std::string_view Path(std::string_view obj, std::initializer_list<std::string_view> keys) {
   for (std::string_view k : keys) {
     obj = Member(obj, k);

@@ -19,6 +19,16 @@ TEST_CASE("json scan finds nested members and iterates arrays", "[server]") {
   CHECK(Count(Path(obj, {"spec", "containers"})) == 2);
 }
 
+TEST_CASE("json Members reads several fields in one pass", "[server]") {
+  std::string_view out[3];
+  Members(R"({"b":2,"a":{"x":1},"c":"s","a":9})", {"a", "c", "missing"}, out);
+  CHECK(out[0] == R"({"x":1})");  // the first occurrence wins
+  CHECK(out[1] == R"("s")");
+  CHECK(out[2].empty());
+  Members("garbage", {"a", "c", "missing"}, out);
+  CHECK(out[0].empty());
+}
+
 TEST_CASE("json scan decodes strings and numbers", "[server]") {
   CHECK(String(R"("a\"b\u00e9\n")") == "a\"b\xc3\xa9\n");
   int64_t v = 0;

@@ -146,14 +146,22 @@ std::string Name(std::string_view obj) { return S(Path(obj, {"metadata", "name"}
 
 // --- pods (printPod) ---
 void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells) {
-  std::string_view spec = Member(pod, "spec");
-  std::string_view status = Member(pod, "status");
-  int64_t total = json::Count(Member(spec, "containers"));
+  // Pods are the largest lists: read each level's fields in one pass.
+  std::string_view top[3], sp[4], st[8];
+  json::Members(pod, {"metadata", "spec", "status"}, top);
+  json::Members(top[1], {"containers", "initContainers", "readinessGates", "nodeName"}, sp);
+  json::Members(top[2],
+                {"phase", "reason", "conditions", "initContainerStatuses", "containerStatuses", "podIPs", "podIP",
+                 "nominatedNodeName"},
+                st);
+  std::string_view metadata = top[0];
+  std::string_view conditions = st[2];
+  int64_t total = json::Count(sp[0]);
   int64_t ready = 0, restarts = 0, last_restart = 0;
-  std::string reason = S(Member(status, "phase"));
-  std::string status_reason = S(Member(status, "reason"));
+  std::string reason = S(st[0]);
+  std::string status_reason = S(st[1]);
   if (!status_reason.empty()) reason = status_reason;
-  ForEachElement(Member(status, "conditions"), [&](std::string_view c) {
+  ForEachElement(conditions, [&](std::string_view c) {
     if (S(Member(c, "type")) == "PodScheduled" && S(Member(c, "reason")) == "SchedulingGated") {
       reason = "SchedulingGated";
     }
@@ -167,9 +175,9 @@ void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells
     }
   };
   bool initializing = false;
-  int64_t init_total = json::Count(Member(spec, "initContainers"));
+  int64_t init_total = json::Count(sp[1]);
   int64_t index = 0;
-  ForEachElement(Member(status, "initContainerStatuses"), [&](std::string_view cs) {
+  ForEachElement(st[3], [&](std::string_view cs) {
     note_restart(cs);
     std::string_view terminated = Path(cs, {"state", "terminated"});
     std::string_view waiting = Path(cs, {"state", "waiting"});
@@ -197,8 +205,7 @@ void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells
     restarts = 0;
     bool has_running = false;
     std::vector<std::string_view> statuses;
-    ForEachElement(Member(status, "containerStatuses"),
-                   [&](std::string_view cs) { return statuses.push_back(cs), true; });
+    ForEachElement(st[4], [&](std::string_view cs) { return statuses.push_back(cs), true; });
     for (auto it = statuses.rbegin(); it != statuses.rend(); ++it) {
       std::string_view cs = *it;
       note_restart(cs);
@@ -220,36 +227,37 @@ void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells
     }
     if (reason == "Completed" && has_running) {
       bool pod_ready = false;
-      ForEachElement(Member(status, "conditions"), [&](std::string_view c) {
+      ForEachElement(conditions, [&](std::string_view c) {
         if (S(Member(c, "type")) == "Ready" && S(Member(c, "status")) == "True") pod_ready = true;
         return true;
       });
       reason = pod_ready ? "Running" : "NotReady";
     }
   }
-  if (Deleting(pod)) reason = status_reason == "NodeLost" ? "Unknown" : "Terminating";
+  std::string_view deletion = json::TrimValue(Member(metadata, "deletionTimestamp"));
+  if (!deletion.empty() && deletion != "null") reason = status_reason == "NodeLost" ? "Unknown" : "Terminating";
   std::string restarts_text = Int(restarts);
   if (restarts != 0 && last_restart != 0) restarts_text += " (" + HumanDuration(now - last_restart) + " ago)";
-  cells->push_back(Str(Name(pod)));
+  cells->push_back(Str(S(Member(metadata, "name"))));
   cells->push_back(Str(Int(ready) + "/" + Int(total)));
   cells->push_back(Str(reason));
   cells->push_back(Str(restarts_text));
-  cells->push_back(Str(Age(pod, now)));
+  cells->push_back(Str(AgeOf(Member(metadata, "creationTimestamp"), now)));
   // wide
   std::string ip;
-  ForEachElement(Member(status, "podIPs"), [&](std::string_view p) { return ip = S(Member(p, "ip")), false; });
-  if (ip.empty()) ip = S(Member(status, "podIP"));
+  ForEachElement(st[5], [&](std::string_view p) { return ip = S(Member(p, "ip")), false; });
+  if (ip.empty()) ip = S(st[6]);
   cells->push_back(NoneIfEmpty(ip));
-  cells->push_back(NoneIfEmpty(S(Member(spec, "nodeName"))));
-  cells->push_back(NoneIfEmpty(S(Member(status, "nominatedNodeName"))));
-  int64_t gates = json::Count(Member(spec, "readinessGates"));
+  cells->push_back(NoneIfEmpty(S(sp[3])));
+  cells->push_back(NoneIfEmpty(S(st[7])));
+  int64_t gates = json::Count(sp[2]);
   if (gates == 0) {
     cells->push_back(Str("<none>"));
   } else {
     int64_t true_gates = 0;
-    ForEachElement(Member(spec, "readinessGates"), [&](std::string_view g) {
+    ForEachElement(sp[2], [&](std::string_view g) {
       std::string type = S(Member(g, "conditionType"));
-      ForEachElement(Member(status, "conditions"), [&](std::string_view c) {
+      ForEachElement(conditions, [&](std::string_view c) {
         if (S(Member(c, "type")) == type && S(Member(c, "status")) == "True") ++true_gates;
         return true;
       });
