@@ -13,10 +13,10 @@ _pedia_subcommands() {
 _pedia_flags() {
   case $1 in
     pedia) echo '-h --help --version' ;;
-    pedia_apiserver) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --bind-address --secure-port --cert-dir --tls-cert-file --tls-private-key-file --http-io-threads --client-ca-file --token-auth-file --requestheader-client-ca-file --requestheader-allowed-names --requestheader-username-headers --requestheader-group-headers --anonymous-auth --max-requests-inflight --request-timeout --min-request-timeout --list-workers --kubeconfig' ;;
+    pedia_apiserver) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --bind-address --secure-port --cert-dir --tls-cert-file --tls-private-key-file --http-io-threads --client-ca-file --token-auth-file --requestheader-client-ca-file --requestheader-allowed-names --requestheader-username-headers --requestheader-group-headers --anonymous-auth --authentication-kubeconfig --authorization-kubeconfig --max-requests-inflight --request-timeout --min-request-timeout --list-workers --kubeconfig' ;;
     pedia_clustersynchro_manager) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --kubeconfig --cluster-config --worker-number --page-size --leader-elect --leader-elect-lease-duration --leader-elect-renew-deadline --leader-elect-retry-period --leader-elect-resource-lock --leader-elect-resource-name --leader-elect-resource-namespace --metrics-host --metrics-port' ;;
     pedia_controller_manager) echo '-h --help -v --v --logging-format --feature-gates --kubeconfig' ;;
-    pedia_binding_apiserver) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --bind-address --secure-port --cert-dir --tls-cert-file --tls-private-key-file --http-io-threads --client-ca-file --token-auth-file --requestheader-client-ca-file --requestheader-allowed-names --requestheader-username-headers --requestheader-group-headers --anonymous-auth --max-requests-inflight --request-timeout --min-request-timeout --list-workers --kubeconfig --cluster-config --worker-number --page-size' ;;
+    pedia_binding_apiserver) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --bind-address --secure-port --cert-dir --tls-cert-file --tls-private-key-file --http-io-threads --client-ca-file --token-auth-file --requestheader-client-ca-file --requestheader-allowed-names --requestheader-username-headers --requestheader-group-headers --anonymous-auth --authentication-kubeconfig --authorization-kubeconfig --max-requests-inflight --request-timeout --min-request-timeout --list-workers --kubeconfig --cluster-config --worker-number --page-size' ;;
     pedia_plugin) echo '-h --help -v --v --logging-format --feature-gates' ;;
     pedia_plugin_list) echo '-h --help --dir -o --output' ;;
     pedia_plugin_inspect) echo '-h --help -o --output' ;;
@@ -48,6 +48,8 @@ _pedia_value() {
     'pedia_apiserver --requestheader-username-headers') echo 'text' ;;
     'pedia_apiserver --requestheader-group-headers') echo 'text' ;;
     'pedia_apiserver --anonymous-auth') echo 'text' ;;
+    'pedia_apiserver --authentication-kubeconfig') echo 'text' ;;
+    'pedia_apiserver --authorization-kubeconfig') echo 'text' ;;
     'pedia_apiserver --max-requests-inflight') echo 'text' ;;
     'pedia_apiserver --request-timeout') echo 'text' ;;
     'pedia_apiserver --min-request-timeout') echo 'text' ;;
@@ -93,6 +95,8 @@ _pedia_value() {
     'pedia_binding_apiserver --requestheader-username-headers') echo 'text' ;;
     'pedia_binding_apiserver --requestheader-group-headers') echo 'text' ;;
     'pedia_binding_apiserver --anonymous-auth') echo 'text' ;;
+    'pedia_binding_apiserver --authentication-kubeconfig') echo 'text' ;;
+    'pedia_binding_apiserver --authorization-kubeconfig') echo 'text' ;;
     'pedia_binding_apiserver --max-requests-inflight') echo 'text' ;;
     'pedia_binding_apiserver --request-timeout') echo 'text' ;;
     'pedia_binding_apiserver --min-request-timeout') echo 'text' ;;

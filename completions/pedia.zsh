@@ -24,6 +24,8 @@ __pedia_apiserver() {
     '--requestheader-username-headers=[request headers to read the user name from, first non-empty wins]:TEXT: ' \
     '--requestheader-group-headers=[request headers to read groups from]:TEXT: ' \
     '--anonymous-auth=[serve requests that carry no credentials as system\:anonymous (insecure)]:BOOLEAN: ' \
+    '--authentication-kubeconfig=[accepted for compatibility and ignored\: pedia authenticates locally (see --client-ca-file)]:TEXT: ' \
+    '--authorization-kubeconfig=[accepted for compatibility and ignored\: every authenticated user may read everything]:TEXT: ' \
     '--max-requests-inflight=[requests served at once before answering 429; 0\: unlimited]:INT: ' \
     '--request-timeout=[seconds to read a request]:INT: ' \
     '--min-request-timeout=[seconds a watch lasts when the client sets no timeoutSeconds]:INT: ' \
@@ -84,6 +86,8 @@ __pedia_binding_apiserver() {
     '--requestheader-username-headers=[request headers to read the user name from, first non-empty wins]:TEXT: ' \
     '--requestheader-group-headers=[request headers to read groups from]:TEXT: ' \
     '--anonymous-auth=[serve requests that carry no credentials as system\:anonymous (insecure)]:BOOLEAN: ' \
+    '--authentication-kubeconfig=[accepted for compatibility and ignored\: pedia authenticates locally (see --client-ca-file)]:TEXT: ' \
+    '--authorization-kubeconfig=[accepted for compatibility and ignored\: every authenticated user may read everything]:TEXT: ' \
     '--max-requests-inflight=[requests served at once before answering 429; 0\: unlimited]:INT: ' \
     '--request-timeout=[seconds to read a request]:INT: ' \
     '--min-request-timeout=[seconds a watch lasts when the client sets no timeoutSeconds]:INT: ' \
