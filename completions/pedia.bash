@@ -13,10 +13,10 @@ _pedia_subcommands() {
 _pedia_flags() {
   case $1 in
     pedia) echo '-h --help --version' ;;
-    pedia_apiserver) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --bind-address --secure-port --cert-dir --tls-cert-file --tls-private-key-file --http-io-threads --client-ca-file --token-auth-file --requestheader-client-ca-file --requestheader-allowed-names --requestheader-username-headers --requestheader-group-headers --anonymous-auth --authentication-kubeconfig --authorization-kubeconfig --max-requests-inflight --request-timeout --min-request-timeout --list-workers --kubeconfig' ;;
+    pedia_apiserver) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --bind-address --secure-port --cert-dir --tls-cert-file --tls-private-key-file --http-io-threads --client-ca-file --token-auth-file --requestheader-client-ca-file --requestheader-allowed-names --requestheader-username-headers --requestheader-group-headers --anonymous-auth --max-requests-inflight --request-timeout --min-request-timeout --list-workers --kubeconfig --authentication-kubeconfig --authorization-kubeconfig' ;;
     pedia_clustersynchro_manager) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --kubeconfig --cluster-config --worker-number --page-size --leader-elect --leader-elect-lease-duration --leader-elect-renew-deadline --leader-elect-retry-period --leader-elect-resource-lock --leader-elect-resource-name --leader-elect-resource-namespace --metrics-host --metrics-port' ;;
     pedia_controller_manager) echo '-h --help -v --v --logging-format --feature-gates --kubeconfig' ;;
-    pedia_binding_apiserver) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --bind-address --secure-port --cert-dir --tls-cert-file --tls-private-key-file --http-io-threads --client-ca-file --token-auth-file --requestheader-client-ca-file --requestheader-allowed-names --requestheader-username-headers --requestheader-group-headers --anonymous-auth --authentication-kubeconfig --authorization-kubeconfig --max-requests-inflight --request-timeout --min-request-timeout --list-workers --kubeconfig --cluster-config --worker-number --page-size' ;;
+    pedia_binding_apiserver) echo '-h --help -v --v --logging-format --feature-gates --storage-name --storage-config --bind-address --secure-port --cert-dir --tls-cert-file --tls-private-key-file --http-io-threads --client-ca-file --token-auth-file --requestheader-client-ca-file --requestheader-allowed-names --requestheader-username-headers --requestheader-group-headers --anonymous-auth --max-requests-inflight --request-timeout --min-request-timeout --list-workers --kubeconfig --cluster-config --worker-number --page-size' ;;
     pedia_plugin) echo '-h --help -v --v --logging-format --feature-gates' ;;
     pedia_plugin_list) echo '-h --help --dir -o --output' ;;
     pedia_plugin_inspect) echo '-h --help -o --output' ;;
@@ -33,7 +33,7 @@ _pedia_value() {
     'pedia_apiserver -v'|'pedia_apiserver --v') echo 'text' ;;
     'pedia_apiserver --logging-format') echo 'choice text json' ;;
     'pedia_apiserver --feature-gates') echo 'text' ;;
-    'pedia_apiserver --storage-name') echo 'text' ;;
+    'pedia_apiserver --storage-name') echo 'dynamic storage-names' ;;
     'pedia_apiserver --storage-config') echo 'text' ;;
     'pedia_apiserver --bind-address') echo 'text' ;;
     'pedia_apiserver --secure-port') echo 'text' ;;
@@ -48,17 +48,17 @@ _pedia_value() {
     'pedia_apiserver --requestheader-username-headers') echo 'text' ;;
     'pedia_apiserver --requestheader-group-headers') echo 'text' ;;
     'pedia_apiserver --anonymous-auth') echo 'text' ;;
-    'pedia_apiserver --authentication-kubeconfig') echo 'text' ;;
-    'pedia_apiserver --authorization-kubeconfig') echo 'text' ;;
     'pedia_apiserver --max-requests-inflight') echo 'text' ;;
     'pedia_apiserver --request-timeout') echo 'text' ;;
     'pedia_apiserver --min-request-timeout') echo 'text' ;;
     'pedia_apiserver --list-workers') echo 'text' ;;
     'pedia_apiserver --kubeconfig') echo 'text' ;;
+    'pedia_apiserver --authentication-kubeconfig') echo 'text' ;;
+    'pedia_apiserver --authorization-kubeconfig') echo 'text' ;;
     'pedia_clustersynchro_manager -v'|'pedia_clustersynchro_manager --v') echo 'text' ;;
     'pedia_clustersynchro_manager --logging-format') echo 'choice text json' ;;
     'pedia_clustersynchro_manager --feature-gates') echo 'text' ;;
-    'pedia_clustersynchro_manager --storage-name') echo 'text' ;;
+    'pedia_clustersynchro_manager --storage-name') echo 'dynamic storage-names' ;;
     'pedia_clustersynchro_manager --storage-config') echo 'text' ;;
     'pedia_clustersynchro_manager --kubeconfig') echo 'text' ;;
     'pedia_clustersynchro_manager --cluster-config') echo 'text' ;;
@@ -80,7 +80,7 @@ _pedia_value() {
     'pedia_binding_apiserver -v'|'pedia_binding_apiserver --v') echo 'text' ;;
     'pedia_binding_apiserver --logging-format') echo 'choice text json' ;;
     'pedia_binding_apiserver --feature-gates') echo 'text' ;;
-    'pedia_binding_apiserver --storage-name') echo 'text' ;;
+    'pedia_binding_apiserver --storage-name') echo 'dynamic storage-names' ;;
     'pedia_binding_apiserver --storage-config') echo 'text' ;;
     'pedia_binding_apiserver --bind-address') echo 'text' ;;
     'pedia_binding_apiserver --secure-port') echo 'text' ;;
@@ -95,8 +95,6 @@ _pedia_value() {
     'pedia_binding_apiserver --requestheader-username-headers') echo 'text' ;;
     'pedia_binding_apiserver --requestheader-group-headers') echo 'text' ;;
     'pedia_binding_apiserver --anonymous-auth') echo 'text' ;;
-    'pedia_binding_apiserver --authentication-kubeconfig') echo 'text' ;;
-    'pedia_binding_apiserver --authorization-kubeconfig') echo 'text' ;;
     'pedia_binding_apiserver --max-requests-inflight') echo 'text' ;;
     'pedia_binding_apiserver --request-timeout') echo 'text' ;;
     'pedia_binding_apiserver --min-request-timeout') echo 'text' ;;
@@ -144,6 +142,7 @@ _pedia_complete_value() {
     file) COMPREPLY=($(compgen -f -- "$2")) ;;
     dir) COMPREPLY=($(compgen -d -- "$2")) ;;
     choice\ *) COMPREPLY=($(compgen -W "${1#choice }" -- "$2")) ;;
+    dynamic\ *) COMPREPLY=($(compgen -W "$(pedia __complete "${1#dynamic }" 2>/dev/null)" -- "$2")) ;;
     *) COMPREPLY=() ;;
   esac
 }

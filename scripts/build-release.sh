@@ -30,4 +30,14 @@ fi
 # The host must not export symbols for plugins to bind to (no -rdynamic).
 exported=$(nm -D --defined-only "$binary" | grep -cv ' _\(IO_stdin_used\|_bss_start\|edata\|end\)$' || true)
 "$binary" version >/dev/null
+# The point of glibc staying dynamic: plugins (here built against the shared
+# libstdc++ by the developer build) load into the static-libstdc++ host.
+fixtures=${PEDIA_FIXTURE_PLUGINS:-build/tests/plugins}
+if [[ -f $fixtures/memory-plugin.so ]]; then
+  "$binary" plugin validate "$fixtures/memory-plugin.so" >"$build/validate-memory-plugin.log" ||
+    { cat "$build/validate-memory-plugin.log" >&2; echo "build-release: error: memory-plugin fails validation" >&2; exit 1; }
+  echo "build-release: $(tail -1 "$build/validate-memory-plugin.log") validating memory-plugin with the release binary"
+else
+  echo "build-release: $fixtures/memory-plugin.so not built; skipped the plugin smoke test"
+fi
 echo "build-release: $binary: $(du -k "$binary" | cut -f1) KB, $exported defined dynamic symbols, built in $(($(date +%s) - start)) s"

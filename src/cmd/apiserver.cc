@@ -16,6 +16,8 @@ struct Options {
   StorageOptions storage;
   ServingOptions serving;
   std::string kubeconfig;
+  std::string authentication_kubeconfig;
+  std::string authorization_kubeconfig;
 };
 
 void Define(CLI::App* app, Options* o) {
@@ -26,6 +28,18 @@ void Define(CLI::App* app, Options* o) {
   app->add_option("--kubeconfig", o->kubeconfig,
                   "accepted for compatibility; pedia reads clusters from storage, not from a host cluster")
       ->group("Misc");
+  // Clusterpedia's delegated authn/authz flags (the seed walkthrough passes
+  // them).  pedia authenticates itself (client certificates, token file,
+  // front-proxy headers) and has no SubjectAccessReview: accepted, and
+  // warned about, so no one believes a host cluster authorizes requests.
+  app->add_option("--authentication-kubeconfig", o->authentication_kubeconfig,
+                  "accepted for compatibility; delegated TokenReview authentication is not supported (use "
+                  "--client-ca-file, --token-auth-file or --requestheader-*)")
+      ->group("Authentication");
+  app->add_option("--authorization-kubeconfig", o->authorization_kubeconfig,
+                  "accepted for compatibility; there is no SubjectAccessReview: every authenticated user may "
+                  "read everything synced")
+      ->group("Authorization");
 }
 
 }  // namespace
@@ -45,6 +59,12 @@ int RunApiserver(int argc, char** argv) {
   if (!o.kubeconfig.empty()) {
     PEDIA_LOG_INFO("--kubeconfig is not needed: clusters and their status are read from storage");
   }
+  if (!o.authentication_kubeconfig.empty())
+    PEDIA_LOG_WARNING("--authentication-kubeconfig is ignored: pedia does not delegate authentication to a "
+                      "host cluster; requests authenticate with client certificates, tokens or front-proxy headers");
+  if (!o.authorization_kubeconfig.empty())
+    PEDIA_LOG_WARNING("--authorization-kubeconfig is ignored: pedia does not delegate authorization "
+                      "(no SubjectAccessReview); every authenticated user may read every synced object");
   storage::Registry registry;
   auto store = OpenStorage(o.storage, /*in_process=*/false, &registry);
   if (!store.ok()) {

@@ -51,6 +51,8 @@ const std::vector<Applet>& Applets() {
       {"completion", "print a shell completion script (bash, zsh, fish)", RunCompletion, DescribeCompletion},
       {"version", "print version and build information", RunVersion, DescribeVersion},
       {"__man", "write the man pages into a directory", RunManPages, DescribeManPages, /*hidden=*/true},
+      {"__complete", "print completion candidates", RunDynamicCompletion, DescribeDynamicCompletion,
+       /*hidden=*/true},
   };
   return applets;
 }

@@ -43,6 +43,8 @@ int RunVersion(int argc, char** argv);
 void DescribeVersion(CLI::App* app);
 int RunCompletion(int argc, char** argv);
 void DescribeCompletion(CLI::App* app);
+int RunDynamicCompletion(int argc, char** argv);
+void DescribeDynamicCompletion(CLI::App* app);
 int RunManPages(int argc, char** argv);
 void DescribeManPages(CLI::App* app);
 int RunKubeconfig(int argc, char** argv);

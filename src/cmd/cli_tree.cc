@@ -37,12 +37,16 @@ CliOption ReadOption(const CLI::Option* o) {
     const std::string type = o->get_type_name();
     out.value_name = type.substr(0, type.find(':'));
     out.choices = Choices(type);
-    if (type.find(":FILE") != std::string::npos) out.value = CliOption::Value::kFile;
-    else if (type.find(":DIR") != std::string::npos) out.value = CliOption::Value::kDirectory;
-    else out.value = CliOption::Value::kText;
+    if (type.find(":FILE") != std::string::npos)
+      out.value = CliOption::Value::kFile;
+    else if (type.find(":DIR") != std::string::npos)
+      out.value = CliOption::Value::kDirectory;
+    else
+      out.value = CliOption::Value::kText;
     if (out.value == CliOption::Value::kFile) out.value_name = "FILE";
     if (out.value == CliOption::Value::kDirectory) out.value_name = "DIR";
     out.default_value = o->get_default_str();
+    if (o->check_lname("storage-name")) out.dynamic_values = "storage-names";
   }
   return out;
 }

@@ -19,6 +19,9 @@ struct CliOption {
   Value value = Value::kNone;
   std::string value_name;            // "TEXT", "INT", "FILE"
   std::vector<std::string> choices;  // from an IsMember check
+  /// Values known only at run time: the argument of `pedia __complete`
+  /// that prints them ("storage-names"), or empty.
+  std::string dynamic_values;
   std::string description;           // may span lines
   std::string group;
   std::string default_value;  // empty when none is shown
@@ -26,8 +29,8 @@ struct CliOption {
 };
 
 struct CliCommand {
-  std::string name;  // "list"; "pedia" for the root
-  std::string path;  // "pedia plugin list"
+  std::string name;         // "list"; "pedia" for the root
+  std::string path;         // "pedia plugin list"
   std::string summary;      // one line
   std::string description;  // the full text
   std::vector<CliOption> options;

@@ -25,9 +25,12 @@ std::string Roff(const std::string& text) {
   bool line_start = true;
   for (char c : text) {
     if (line_start && (c == '.' || c == '\'')) out += "\\&";
-    if (c == '\\') out += "\\e";
-    else if (c == '-') out += "\\-";
-    else out += c;
+    if (c == '\\')
+      out += "\\e";
+    else if (c == '-')
+      out += "\\-";
+    else
+      out += c;
     line_start = c == '\n';
   }
   return out;
@@ -49,7 +52,8 @@ std::string Dashed(const std::string& path) {
 // One option as a tagged paragraph: "-o, --output FORMAT".
 std::string OptionEntry(const CliOption& o) {
   std::string tag;
-  for (const std::string& s : o.short_names) tag += (tag.empty() ? "" : ", ") + std::string("\\fB\\-") + Roff(s) + "\\fR";
+  for (const std::string& s : o.short_names)
+    tag += (tag.empty() ? "" : ", ") + std::string("\\fB\\-") + Roff(s) + "\\fR";
   for (const std::string& l : o.long_names)
     tag += (tag.empty() ? "" : ", ") + std::string("\\fB\\-\\-") + Roff(l) + "\\fR";
   if (o.value != CliOption::Value::kNone) tag += " \\fI" + Roff(o.value_name.empty() ? "VALUE" : o.value_name) + "\\fR";
@@ -144,7 +148,8 @@ std::string Page(const CliCommand& c, const CliCommand& root) {
   s += ".\n.SH SEE ALSO\n";
   if (&c == &root) {
     std::string refs;
-    for (const CliCommand& a : root.subcommands) refs += (refs.empty() ? "" : ",\n") + std::string("\\fB") + Roff(Dashed(a.path)) + "\\fR(1)";
+    for (const CliCommand& a : root.subcommands)
+      refs += (refs.empty() ? "" : ",\n") + std::string("\\fB") + Roff(Dashed(a.path)) + "\\fR(1)";
     s += refs + "\n";
   } else {
     s += "\\fBpedia\\fR(1)\n";

@@ -53,14 +53,18 @@ void Define(CLI::App* app, Options* o) {
   CLI::App* validate = app->add_subcommand(
       "validate", "load a plugin in a child process, open it and run the storage conformance suite");
   validate->add_option("file", o->validate.file, "the plugin's .so file")->required()->check(CLI::ExistingFile);
-  validate->add_option("--storage-config", o->validate.storage_config,
-                       "configuration file passed to the layer's open (default: empty)")
+  validate
+      ->add_option("--storage-config", o->validate.storage_config,
+                   "configuration file passed to the layer's open (default: empty)")
       ->check(CLI::ExistingFile);
-  validate->add_option("--timeout", o->validate.timeout, "how long one check may run before it is killed (e.g. 60s, 2m)")
+  validate
+      ->add_option("--timeout", o->validate.timeout, "how long one check may run before it is killed (e.g. 60s, 2m)")
       ->capture_default_str();
 }
 
-std::string Pad(const std::string& s, size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }
+std::string Pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
 
 // The first line of a Status message: its primary text.
 std::string Primary(const Status& s) { return s.message().substr(0, s.message().find('\n')); }
@@ -69,7 +73,7 @@ struct ListRow {
   std::string name, version, abi, status, path, reason;
 };
 
-ListRow Describe(const std::string& path) {
+ListRow ListRowFor(const std::string& path) {
   ListRow row{"-", "-", "-", "invalid", path, ""};
   Result<storage::PluginFileInfo> info = storage::ReadPluginFile(path);
   if (!info.ok()) {
@@ -123,12 +127,14 @@ int PluginList(const PluginListOptions& o, const char* applet) {
     dir = env ? env : "";
   }
   if (dir.empty()) {
-    PrintError(applet, Status::InvalidArgument("no plugin directory given\nHINT:  Pass --dir DIR or set STORAGE_PLUGINS."));
+    PrintError(applet,
+               Status::InvalidArgument("no plugin directory given\nHINT:  Pass --dir DIR or set STORAGE_PLUGINS."));
     return kExitUsage;
   }
   DIR* d = opendir(dir.c_str());
   if (!d) {
-    PrintError(applet, Status::InvalidArgument("could not open plugin directory \"" + dir + "\": " + std::strerror(errno)));
+    PrintError(applet,
+               Status::InvalidArgument("could not open plugin directory \"" + dir + "\": " + std::strerror(errno)));
     return kExitFailure;
   }
   std::vector<std::string> files;
@@ -139,7 +145,7 @@ int PluginList(const PluginListOptions& o, const char* applet) {
 
   std::vector<ListRow> rows;
   rows.reserve(files.size());
-  for (const std::string& f : files) rows.push_back(Describe(f));
+  for (const std::string& f : files) rows.push_back(ListRowFor(f));
 
   std::string out;
   if (o.output == "json") {
@@ -147,9 +153,10 @@ int PluginList(const PluginListOptions& o, const char* applet) {
     for (size_t i = 0; i < rows.size(); ++i) {
       const ListRow& r = rows[i];
       if (i) out += ',';
-      out += "{\"name\":" + JsonQuote(r.name == "-" ? "" : r.name) + ",\"version\":" +
-             JsonQuote(r.version == "-" ? "" : r.version) + ",\"abi\":" + JsonQuote(r.abi == "-" ? "" : r.abi) +
-             ",\"status\":" + JsonQuote(r.status) + ",\"path\":" + JsonQuote(r.path);
+      out += "{\"name\":" + JsonQuote(r.name == "-" ? "" : r.name) +
+             ",\"version\":" + JsonQuote(r.version == "-" ? "" : r.version) +
+             ",\"abi\":" + JsonQuote(r.abi == "-" ? "" : r.abi) + ",\"status\":" + JsonQuote(r.status) +
+             ",\"path\":" + JsonQuote(r.path);
       if (!r.reason.empty()) out += ",\"reason\":" + JsonQuote(r.reason);
       out += '}';
     }
@@ -190,8 +197,8 @@ int PluginInspect(const PluginInspectOptions& o, const char* applet) {
     out = "{\"path\":" + JsonQuote(o.file) + ",\"fileSize\":" + std::to_string(info->file_size);
     out += ",\"manifest\":" + std::string(has_manifest ? "true" : "false");
     if (has_manifest) {
-      out += ",\"name\":" + JsonQuote(m.name) + ",\"version\":" + JsonQuote(m.version) + ",\"abi\":" +
-             JsonQuote(m.AbiString()) + ",\"abiMajor\":" + std::to_string(m.abi_major) +
+      out += ",\"name\":" + JsonQuote(m.name) + ",\"version\":" + JsonQuote(m.version) +
+             ",\"abi\":" + JsonQuote(m.AbiString()) + ",\"abiMajor\":" + std::to_string(m.abi_major) +
              ",\"abiMinor\":" + std::to_string(m.abi_minor) + ",\"manifestSize\":" + std::to_string(m.manifest_size) +
              ",\"flags\":" + std::to_string(m.flags) + ",\"buildInfo\":";
       // Embedded as an object when it is one, else as the string it is.

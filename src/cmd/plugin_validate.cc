@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -29,6 +30,7 @@
 #include "cmd/common_flags.h"
 #include "cmd/plugin_commands.h"
 #include "storage/conformance.h"
+#include "storage/elf_manifest.h"
 #include "storage/plugin_loader.h"
 #include "storage/registry.h"
 
@@ -41,10 +43,14 @@ constexpr char kCloseCheck[] = "close";
 std::string Escape(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else
+      out += c;
   }
   return out;
 }
@@ -71,8 +77,7 @@ bool ParseDurationMs(std::string_view text, long long* ms) {
   for (const Unit& u : {Unit{"ms", 1}, Unit{"s", 1000}, Unit{"m", 60000}, Unit{"h", 3600000}, Unit{"", 1000}}) {
     if (!EndsWith(text, u.suffix)) continue;
     long long n;
-    if (!ParseInt64(text.substr(0, text.size() - std::strlen(u.suffix)), &n) || n <= 0 ||
-        n > 24LL * 3600000 / u.factor)
+    if (!ParseInt64(text.substr(0, text.size() - std::strlen(u.suffix)), &n) || n <= 0 || n > 24LL * 3600000 / u.factor)
       return false;
     *ms = n * u.factor;
     return true;
@@ -153,7 +158,7 @@ int RunChecks(const PluginValidateOptions& o, Reporter* reporter) {
 // The parent's view of the child's progress.
 struct Progress {
   std::string running;  // the check that has begun and not ended
-  int passed = 0, failed = 0, skipped = 0;
+  int passed = 0, failed = 0, skipped = 0, warnings = 0;
 };
 
 void PrintResult(const std::string& verdict, const std::string& check, const std::string& message) {
@@ -183,9 +188,12 @@ void HandleRecord(std::string_view line, Progress* p) {
     p->running = fields[1];
   } else if (fields[0] == "R" && fields.size() >= 4) {
     p->running.clear();
-    if (fields[1] == "ok") ++p->passed;
-    else if (fields[1] == "skipped") ++p->skipped;
-    else ++p->failed;
+    if (fields[1] == "ok")
+      ++p->passed;
+    else if (fields[1] == "skipped")
+      ++p->skipped;
+    else
+      ++p->failed;
     PrintResult(fields[1], fields[2], fields[3]);
   }
 }
@@ -206,6 +214,24 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
     return kExitUsage;
   }
   std::printf("validating plugin \"%s\"\n", o.file.c_str());
+  Progress progress;
+  // Extra exports are not fatal, but a plugin exporting its static
+  // libstdc++ corrupts others loaded later (toolchain-notes §2.4).
+  if (Result<storage::PluginFileInfo> info = storage::ReadPluginFile(o.file); info.ok()) {
+    std::vector<std::string> extra;
+    for (const std::string& symbol : info->exported_symbols)
+      if (symbol != PEDIA_STORAGE_ENTRY_SYMBOL) extra.push_back(symbol);
+    if (!extra.empty()) {
+      ++progress.warnings;
+      std::string list;
+      for (size_t i = 0; i < extra.size() && i < 10; ++i) list += (i ? ", " : "") + extra[i];
+      if (extra.size() > 10) list += " and " + std::to_string(extra.size() - 10) + " more";
+      PrintResult("warning", "exports only " PEDIA_STORAGE_ENTRY_SYMBOL,
+                  "the plugin also exports " + list +
+                      "\nHINT:  Link with -Wl,--version-script listing only " PEDIA_STORAGE_ENTRY_SYMBOL
+                      " (see tests/plugins/plugin.map).");
+    }
+  }
   std::fflush(stdout);
   std::fflush(stderr);
 
@@ -229,9 +255,15 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
   }
   close(fds[1]);
 
-  Progress progress;
   std::string buffer;
+  auto consume = [&](const char* data, size_t len) {
+    buffer.append(data, len);
+    for (size_t nl; (nl = buffer.find('\n')) != std::string::npos; buffer.erase(0, nl + 1))
+      HandleRecord(std::string_view(buffer).substr(0, nl), &progress);
+  };
   bool timed_out = false;
+  bool reaped = false;
+  int wstatus = 0;
   long long deadline = NowMs() + timeout_ms;
   while (true) {
     long long wait = deadline - NowMs();
@@ -239,32 +271,40 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
       timed_out = true;
       break;
     }
+    // Wake up now and then to notice a child that exited while something it
+    // forked still holds the pipe open.
     pollfd pfd{fds[0], POLLIN, 0};
-    int ready = poll(&pfd, 1, static_cast<int>(wait));
+    int ready = poll(&pfd, 1, static_cast<int>(std::min(wait, 200LL)));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) continue;  // deadline re-checked above
+    if (ready == 0) {
+      if (waitpid(child, &wstatus, WNOHANG) == child) {
+        reaped = true;
+        fcntl(fds[0], F_SETFL, O_NONBLOCK);  // take what it wrote, then stop
+        char chunk[4096];
+        for (ssize_t n; (n = read(fds[0], chunk, sizeof(chunk))) > 0;) consume(chunk, static_cast<size_t>(n));
+        break;
+      }
+      continue;
+    }
     char chunk[4096];
     ssize_t n = read(fds[0], chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the child closed the pipe: it exited
-    buffer.append(chunk, static_cast<size_t>(n));
-    for (size_t nl; (nl = buffer.find('\n')) != std::string::npos; buffer.erase(0, nl + 1)) {
-      HandleRecord(std::string_view(buffer).substr(0, nl), &progress);
-      deadline = NowMs() + timeout_ms;  // each check gets the full timeout
-    }
+    consume(chunk, static_cast<size_t>(n));
+    deadline = NowMs() + timeout_ms;  // each check gets the full timeout
   }
   close(fds[0]);
   if (timed_out) kill(child, SIGKILL);
-  int wstatus = 0;
-  while (waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+  while (!reaped && waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
   }
 
   std::string where = progress.running.empty() ? "plugin process" : progress.running;
   if (timed_out) {
     ++progress.failed;
     PrintResult("FAILED", where,
-                "the check did not finish within " + o.timeout + "; the plugin process was killed\nHINT:  The plugin "
-                "hangs, or needs more time: raise --timeout.");
+                "the check did not finish within " + o.timeout +
+                    "; the plugin process was killed\nHINT:  The plugin "
+                    "hangs, or needs more time: raise --timeout.");
   } else if (WIFSIGNALED(wstatus)) {
     ++progress.failed;
     int sig = WTERMSIG(wstatus);
@@ -277,7 +317,9 @@ int PluginValidate(const PluginValidateOptions& o, const char* applet) {
                 "the plugin ended the process with exit status " + std::to_string(WEXITSTATUS(wstatus)));
   }
 
-  std::printf("%d passed, %d failed, %d skipped\n", progress.passed, progress.failed, progress.skipped);
+  std::printf("%d passed, %d failed, %d skipped", progress.passed, progress.failed, progress.skipped);
+  if (progress.warnings) std::printf(", %d warning%s", progress.warnings, progress.warnings == 1 ? "" : "s");
+  std::printf("\n");
   if (progress.failed == 0 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0) return kExitSuccess;
   std::fflush(stdout);
   PrintError(applet, Status::InvalidArgument("plugin \"" + o.file + "\" failed validation"));

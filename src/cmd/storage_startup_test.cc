@@ -49,8 +49,9 @@ TEST_CASE("a duplicate storage name in $STORAGE_PLUGINS stops start-up naming bo
   PluginDir dir({{"valid-c.so", "a.so"}, {"valid-c.so", "b.so"}});
   Status s = Open("c-trivial", false);
   CHECK(s.code() == Status::kAlreadyExists);
-  CHECK_THAT(s.message(), Catch::StartsWith("storage \"c-trivial\" is already registered by \"" + dir.path("a.so") + "\"") &&
-                              Catch::Contains(dir.path("b.so")));
+  CHECK_THAT(s.message(),
+             Catch::StartsWith("storage \"c-trivial\" is already registered by \"" + dir.path("a.so") + "\"") &&
+                 Catch::Contains(dir.path("b.so")));
 }
 
 TEST_CASE("built-ins register before plugins, which keep their path as origin", "[.startup]") {
@@ -99,9 +100,8 @@ TEST_CASE("memory is refused outside binding-apiserver, with a hint", "[.startup
 TEST_CASE("a plugin layer opens through the registry", "[.startup]") {
   PluginDir dir({{"valid-c.so", "a.so"}, {"open-fails.so", "f.so"}});
   CHECK(Open("c-trivial", false).ok());
-  CHECK_THAT(Open("open-fails", false).message(),
-             Catch::StartsWith("failed to init storage \"open-fails\"") &&
-                 Catch::Contains("this layer always refuses its configuration"));
+  CHECK_THAT(Open("open-fails", false).message(), Catch::StartsWith("failed to init storage \"open-fails\"") &&
+                                                      Catch::Contains("this layer always refuses its configuration"));
 }
 
 }  // namespace

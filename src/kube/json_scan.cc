@@ -1,5 +1,6 @@
 #include "kube/json_scan.h"
 
+#include <array>
 #include <cstring>
 
 namespace pedia::kube::json {
@@ -19,17 +20,21 @@ int HexValue(char c) {
   return -1;
 }
 
+// Bytes that end the fast path of a string: quote, backslash, controls.
+constexpr auto kStringStop = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+
 // *pos is at the opening quote; leaves *pos after the closing quote.
 Status ScanString(std::string_view doc, size_t* pos) {
   size_t i = *pos + 1;
   const size_t n = doc.size();
   while (true) {
     // Fast path: run to the next quote, backslash or control byte.
-    while (i < n) {
-      unsigned char c = static_cast<unsigned char>(doc[i]);
-      if (c == '"' || c == '\\' || c < 0x20) break;
-      ++i;
-    }
+    while (i < n && !kStringStop[static_cast<unsigned char>(doc[i])]) ++i;
     if (i >= n) return Malformed(*pos, "unterminated string");
     char c = doc[i];
     if (c == '"') {
@@ -285,6 +290,62 @@ Status ForEachElement(std::string_view doc, Span array, const ElementFn& on_elem
     ++i;
   }
   return Malformed(i, "unterminated array");
+}
+
+Status WalkMembers(std::string_view doc, size_t* pos, const WalkFn& on_member) {
+  size_t i = *pos;
+  SkipSpace(doc, &i);
+  if (i >= doc.size() || doc[i] != '{') return Malformed(i, "expected an object");
+  ++i;
+  SkipSpace(doc, &i);
+  if (i < doc.size() && doc[i] == '}') {
+    *pos = i + 1;
+    return Status::Ok();
+  }
+  while (true) {
+    size_t key_begin = i;
+    if (i >= doc.size() || doc[i] != '"') return Malformed(i, "expected object key");
+    if (Status s = ScanString(doc, &i); !s.ok()) return s;
+    Span key{key_begin, i};
+    SkipSpace(doc, &i);
+    if (i >= doc.size() || doc[i] != ':') return Malformed(i, "expected ':'");
+    ++i;
+    SkipSpace(doc, &i);
+    if (Status s = on_member(doc.substr(key.begin + 1, key.end - key.begin - 2), key, &i); !s.ok()) return s;
+    SkipSpace(doc, &i);
+    if (i >= doc.size()) return Malformed(i, "unterminated object");
+    if (doc[i] == '}') {
+      *pos = i + 1;
+      return Status::Ok();
+    }
+    if (doc[i] != ',') return Malformed(i, "expected ',' or '}'");
+    ++i;
+    SkipSpace(doc, &i);
+  }
+}
+
+Status WalkElements(std::string_view doc, size_t* pos, const WalkElementFn& on_element) {
+  size_t i = *pos;
+  SkipSpace(doc, &i);
+  if (i >= doc.size() || doc[i] != '[') return Malformed(i, "expected an array");
+  ++i;
+  SkipSpace(doc, &i);
+  if (i < doc.size() && doc[i] == ']') {
+    *pos = i + 1;
+    return Status::Ok();
+  }
+  while (true) {
+    SkipSpace(doc, &i);
+    if (Status s = on_element(&i); !s.ok()) return s;
+    SkipSpace(doc, &i);
+    if (i >= doc.size()) return Malformed(i, "unterminated array");
+    if (doc[i] == ']') {
+      *pos = i + 1;
+      return Status::Ok();
+    }
+    if (doc[i] != ',') return Malformed(i, "expected ',' or ']'");
+    ++i;
+  }
 }
 
 bool KeyEquals(std::string_view raw_key, std::string_view plain) {

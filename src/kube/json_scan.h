@@ -50,6 +50,19 @@ Result<Span> ScanDocument(std::string_view doc);
 using MemberFn = std::function<bool(std::string_view raw_key, Span key, Span value)>;
 Status ForEachMember(std::string_view doc, Span object, const MemberFn& on_member);
 
+/// Walks the members of the object starting at *pos (after optional
+/// whitespace).  on_member gets the raw key and must advance *value_pos past
+/// the member's value (ScanValue, or its own parser), or return an error.
+/// On success *pos is just past the closing brace.  Lets a caller parse a
+/// large value in place instead of scanning it twice.
+using WalkFn = std::function<Status(std::string_view raw_key, Span key, size_t* value_pos)>;
+Status WalkMembers(std::string_view doc, size_t* pos, const WalkFn& on_member);
+
+/// Walks the elements of the array starting at *pos; on_element must
+/// advance *value_pos past the element.  *pos ends past the closing bracket.
+using WalkElementFn = std::function<Status(size_t* value_pos)>;
+Status WalkElements(std::string_view doc, size_t* pos, const WalkElementFn& on_element);
+
 /// Calls on_element(value) for each element of the array at `array`.
 using ElementFn = std::function<bool(Span value)>;
 Status ForEachElement(std::string_view doc, Span array, const ElementFn& on_element);

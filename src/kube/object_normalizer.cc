@@ -1,5 +1,7 @@
 #include "kube/object_normalizer.h"
 
+#include <algorithm>
+
 #include "base/feature_gates.h"
 #include "base/json_text.h"
 #include "kube/json_scan.h"
@@ -123,21 +125,21 @@ Status RebuildAnnotations(std::string_view doc, Span value, const NormalizeOptio
   return Status::Ok();
 }
 
-Status RebuildMetadata(std::string_view doc, Span meta, const NormalizeOptions& options, NormalizedObject* obj,
-                       std::string* out) {
-  if (json::TypeOf(doc, meta) != Type::kObject) return Invalid("metadata is not an object");
-  out->reserve(meta.end - meta.begin + 64);
+Status RebuildMetadataAt(std::string_view doc, size_t* pos, const NormalizeOptions& options, NormalizedObject* obj,
+                         std::string* out) {
+  json::SkipSpace(doc, pos);
+  if (*pos >= doc.size() || doc[*pos] != '{') return Invalid("metadata is not an object");
   *out += '{';
   bool first = true;
   bool saw_annotations = false;
   std::string annotations;
-  Status inner;
-  Status s = json::ForEachMember(doc, meta, [&](std::string_view key, Span raw_key, Span v) {
-    if (json::KeyEquals(key, "managedFields") && options.prune_managed_fields) return true;
+  Status s = json::WalkMembers(doc, pos, [&](std::string_view key, Span raw_key, size_t* vpos) -> Status {
+    Span v;
+    if (Status scan = json::ScanValue(doc, vpos, &v); !scan.ok()) return scan;
+    if (options.prune_managed_fields && json::KeyEquals(key, "managedFields")) return Status::Ok();
     if (json::KeyEquals(key, "annotations")) {
       saw_annotations = true;
-      inner = RebuildAnnotations(doc, v, options, &annotations);
-      if (!inner.ok()) return false;
+      if (Status a = RebuildAnnotations(doc, v, options, &annotations); !a.ok()) return a;
       if (!annotations.empty()) {
         if (!first) *out += ',';
         first = false;
@@ -145,8 +147,9 @@ Status RebuildMetadata(std::string_view doc, Span meta, const NormalizeOptions& 
         *out += ':';
         *out += annotations;
       }
-      return true;
+      return Status::Ok();
     }
+    Status inner;
     if (json::KeyEquals(key, "name")) inner = ReadString(doc, v, key, &obj->name);
     else if (json::KeyEquals(key, "namespace")) inner = ReadString(doc, v, key, &obj->namespace_name);
     else if (json::KeyEquals(key, "uid")) inner = ReadString(doc, v, key, &obj->uid);
@@ -155,12 +158,11 @@ Status RebuildMetadata(std::string_view doc, Span meta, const NormalizeOptions& 
     else if (json::KeyEquals(key, "deletionTimestamp")) inner = ReadTime(doc, v, key, &obj->deletion_unix_ms);
     else if (json::KeyEquals(key, "labels")) inner = ReadLabels(doc, v, obj);
     else if (json::KeyEquals(key, "ownerReferences")) inner = ReadControllerUid(doc, v, &obj->owner_uid);
-    if (!inner.ok()) return false;
+    if (!inner.ok()) return inner;
     AppendMember(*out, &first, doc, raw_key, v);
-    return true;
+    return Status::Ok();
   });
   if (!s.ok()) return s;
-  if (!inner.ok()) return inner;
   if (!saw_annotations && !options.cluster_name.empty()) {
     if (Status a = RebuildAnnotations(doc, Span{}, options, &annotations); !a.ok()) return a;
     if (!first) *out += ',';
@@ -241,48 +243,36 @@ bool ParseRfc3339(std::string_view t, int64_t* unix_ms) {
   return true;
 }
 
-Result<NormalizedObject> NormalizeObject(std::string_view doc, const NormalizeOptions& options) {
-  size_t pos = 0;
-  Span root;
-  json::SkipSpace(doc, &pos);
-  if (pos >= doc.size() || doc[pos] != '{') return Invalid("expected a JSON object");
-  // ForEachMember validates each member value as it walks.
-  root = {pos, doc.size()};
+Result<NormalizedObject> NormalizeObjectAt(std::string_view doc, size_t* pos, const NormalizeOptions& options) {
+  json::SkipSpace(doc, pos);
+  if (*pos >= doc.size() || doc[*pos] != '{') return Invalid("expected a JSON object");
   NormalizedObject obj;
   std::string out;
-  out.reserve(doc.size() + 96);
+  out.reserve(std::min<size_t>(doc.size() - *pos, 1 << 20) + 96);
   out += '{';
   bool first = true;
   bool has_api_version = false, has_kind = false, has_metadata = false;
-  std::string metadata;
-  Status inner;
-  size_t last_end = pos;
-  Status s = json::ForEachMember(doc, root, [&](std::string_view key, Span raw_key, Span v) {
-    last_end = v.end;
+  // Each top-level value is scanned once; metadata is parsed in place.
+  Status s = json::WalkMembers(doc, pos, [&](std::string_view key, Span raw_key, size_t* vpos) -> Status {
     if (json::KeyEquals(key, "metadata")) {
       has_metadata = true;
-      inner = RebuildMetadata(doc, v, options, &obj, &metadata);
-      if (!inner.ok()) return false;
       if (!first) out += ',';
       first = false;
       out.append(doc.substr(raw_key.begin, raw_key.end - raw_key.begin));
       out += ':';
-      out += metadata;
-      return true;
+      return RebuildMetadataAt(doc, vpos, options, &obj, &out);
     }
+    Span v;
+    if (Status scan = json::ScanValue(doc, vpos, &v); !scan.ok()) return scan;
     if (json::KeyEquals(key, "apiVersion")) has_api_version = json::TypeOf(doc, v) == Type::kString;
     if (json::KeyEquals(key, "kind")) has_kind = json::TypeOf(doc, v) == Type::kString;
     AppendMember(out, &first, doc, raw_key, v);
-    return true;
+    return Status::Ok();
   });
-  if (!s.ok()) return Invalid("not valid JSON", s.message());
-  if (!inner.ok()) return inner;
-  // The walk stops at the closing brace; anything after it is junk.
-  size_t tail = last_end;
-  json::SkipSpace(doc, &tail);
-  if (tail < doc.size() && doc[tail] == '}') ++tail;
-  json::SkipSpace(doc, &tail);
-  if (tail != doc.size()) return Invalid("trailing data after the object");
+  if (!s.ok()) {
+    if (s.message().rfind("invalid object", 0) == 0) return s;
+    return Invalid("not valid JSON", s.message());
+  }
   if (!has_metadata) return Invalid("metadata is missing");
   if (obj.name.empty()) return Invalid("metadata.name is missing");
   if (obj.resource_version.empty()) return Invalid("metadata.resourceVersion is missing");
@@ -302,6 +292,15 @@ Result<NormalizedObject> NormalizeObject(std::string_view doc, const NormalizeOp
     out.replace(0, 1, prefix);
   }
   obj.json = std::move(out);
+  return obj;
+}
+
+Result<NormalizedObject> NormalizeObject(std::string_view doc, const NormalizeOptions& options) {
+  size_t pos = 0;
+  auto obj = NormalizeObjectAt(doc, &pos, options);
+  if (!obj.ok()) return obj;
+  json::SkipSpace(doc, &pos);
+  if (pos != doc.size()) return Invalid("trailing data after the object");
   return obj;
 }
 

@@ -53,6 +53,11 @@ struct NormalizedObject {
 /// allowed).
 Result<NormalizedObject> NormalizeObject(std::string_view object, const NormalizeOptions& options);
 
+/// Like NormalizeObject for the object starting at *pos inside a larger
+/// document (a list's items, a watch event); on success *pos is just past
+/// it.  On failure *pos is unspecified: rescan from the start to skip it.
+Result<NormalizedObject> NormalizeObjectAt(std::string_view doc, size_t* pos, const NormalizeOptions& options);
+
 /// Parses an RFC 3339 timestamp ("2024-05-01T10:00:00Z", fractions and
 /// offsets allowed) into Unix milliseconds.
 bool ParseRfc3339(std::string_view text, int64_t* unix_ms);

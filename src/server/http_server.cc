@@ -25,6 +25,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -133,6 +134,10 @@ struct ServerCore {
   std::vector<CaCerts> ca_certs;
   std::atomic<int> inflight{0};
   std::atomic<bool> stopping{false};
+  // Once the I/O threads are gone nothing may be posted any more: a
+  // Responder or stream kept by a handler past Stop() then does nothing.
+  std::shared_mutex post_mu;
+  bool io_stopped = false;  // guarded by post_mu
 };
 
 class SessionBase;
@@ -220,8 +225,9 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual std::shared_ptr<ResponseStream> PostStream(int status, Headers headers) = 0;
   virtual void PostPump() = 0;
   virtual void PostShutdown() = 0;
-  // Only after the I/O threads are joined.
-  virtual void EndStreamNow() = 0;
+  // Only after the I/O threads are joined: ends the stream and closes the
+  // socket so that pending operations complete.
+  virtual void CloseNow() = 0;
 };
 
 bool StreamImpl::Write(std::string chunk) {
@@ -315,9 +321,12 @@ struct SessionRegistry {
 template <class Stream>
 class Session : public SessionBase {
  public:
-  Session(Stream stream, std::shared_ptr<ServerCore> core, std::shared_ptr<SessionRegistry> registry,
-          std::string remote)
-      : stream_(std::move(stream)), core_(std::move(core)), registry_(std::move(registry)),
+  Session(std::shared_ptr<net::io_context> ioc, Stream stream, std::shared_ptr<ServerCore> core,
+          std::shared_ptr<SessionRegistry> registry, std::string remote)
+      : ioc_(std::move(ioc)),
+        stream_(std::move(stream)),
+        core_(std::move(core)),
+        registry_(std::move(registry)),
         remote_(std::move(remote)) {}
 
   ~Session() override {
@@ -331,12 +340,19 @@ class Session : public SessionBase {
   }
 
   void PostResponse(Response response) override {
+    std::shared_lock lock(core_->post_mu);
+    if (core_->io_stopped) return;
     net::post(stream_.get_executor(),
               [self = Self(), r = std::move(response)]() mutable { self->WriteWhole(std::move(r)); });
   }
 
   std::shared_ptr<ResponseStream> PostStream(int status, Headers headers) override {
     auto impl = std::make_shared<StreamImpl>(weak_from_this());
+    std::shared_lock lock(core_->post_mu);
+    if (core_->io_stopped) {
+      impl->End();
+      return impl;
+    }
     net::post(stream_.get_executor(), [self = Self(), impl, status, h = std::move(headers)]() mutable {
       self->BeginStream(impl, status, std::move(h));
     });
@@ -344,16 +360,21 @@ class Session : public SessionBase {
   }
 
   void PostPump() override {
+    std::shared_lock lock(core_->post_mu);
+    if (core_->io_stopped) {
+      if (stream_impl_) stream_impl_->End();
+      return;
+    }
     net::post(stream_.get_executor(), [self = Self()] { self->Pump(); });
   }
 
   void PostShutdown() override {
+    std::shared_lock lock(core_->post_mu);
+    if (core_->io_stopped) return;
     net::post(stream_.get_executor(), [self = Self()] { self->ShutdownOnStrand(); });
   }
 
-  void EndStreamNow() override {
-    if (stream_impl_) stream_impl_->End();
-  }
+  void CloseNow() override { DoClose(); }
 
  private:
   enum class State { kHandshake, kReading, kHandling, kWriting, kStreaming, kClosed };
@@ -410,10 +431,8 @@ class Session : public SessionBase {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(core_->options.max_header_bytes));
     parser_->body_limit(core_->options.max_body_bytes);
-    Lowest().expires_after(requests_served_ == 0 ? core_->options.request_timeout
-                                                 : core_->options.idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = Self()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    Lowest().expires_after(requests_served_ == 0 ? core_->options.request_timeout : core_->options.idle_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -535,14 +554,13 @@ class Session : public SessionBase {
     bool is_last = false;
     if (!stream_impl_->TakeNext(&current_, &is_last)) return;
     writing_ = true;
-    net::async_write(stream_, net::buffer(current_),
-                     [self = Self(), is_last](beast::error_code ec, size_t n) {
-                       self->writing_ = false;
-                       if (self->stream_impl_) self->stream_impl_->Written(n);
-                       if (ec) return self->AbortStream();
-                       if (is_last) return self->AbortStream();  // done: end and close
-                       self->Pump();
-                     });
+    net::async_write(stream_, net::buffer(current_), [self = Self(), is_last](beast::error_code ec, size_t n) {
+      self->writing_ = false;
+      if (self->stream_impl_) self->stream_impl_->Written(n);
+      if (ec) return self->AbortStream();
+      if (is_last) return self->AbortStream();  // done: end and close
+      self->Pump();
+    });
   }
 
   void AbortStream() {
@@ -574,6 +592,7 @@ class Session : public SessionBase {
     Lowest().close();
   }
 
+  std::shared_ptr<net::io_context> ioc_;  // outlives stream_ (declared first)
   Stream stream_;
   std::shared_ptr<ServerCore> core_;
   std::shared_ptr<SessionRegistry> registry_;
@@ -595,8 +614,9 @@ struct Server::Impl {
   std::shared_ptr<ServerCore> core = std::make_shared<ServerCore>();
   std::shared_ptr<SessionRegistry> registry = std::make_shared<SessionRegistry>();
   std::optional<ssl::context> ssl_ctx;
-  // Declared after everything sessions use, so it is destroyed first.
-  std::unique_ptr<net::io_context> ioc;
+  // Shared with the sessions: a session a handler still holds keeps its
+  // socket's io_context alive.
+  std::shared_ptr<net::io_context> ioc;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
@@ -624,11 +644,11 @@ struct Server::Impl {
       socket.set_option(tcp::no_delay(true), ignored);
       if (ssl_ctx) {
         using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-        std::make_shared<Session<TlsStream>>(TlsStream(beast::tcp_stream(std::move(socket)), *ssl_ctx),
-                                             core, registry, std::move(remote))
+        std::make_shared<Session<TlsStream>>(ioc, TlsStream(beast::tcp_stream(std::move(socket)), *ssl_ctx), core,
+                                             registry, std::move(remote))
             ->Start();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), core, registry,
+        std::make_shared<Session<beast::tcp_stream>>(ioc, beast::tcp_stream(std::move(socket)), core, registry,
                                                      std::move(remote))
             ->Start();
       }
@@ -678,7 +698,7 @@ Status Server::Start() {
     }
   }
   int threads = o.io_threads > 0 ? o.io_threads : 1;
-  impl_->ioc = std::make_unique<net::io_context>(threads);
+  impl_->ioc = std::make_shared<net::io_context>(threads);
   try {
     auto address = net::ip::make_address(o.bind_address);
     tcp::endpoint endpoint(address, static_cast<unsigned short>(o.port));
@@ -731,9 +751,19 @@ void Server::Stop(std::chrono::milliseconds grace) {
   impl_->ioc->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
-  // Streams still open past the grace period end here, so that every
-  // OnClosed callback runs before Stop() returns.
-  for (auto& session : impl_->registry->Live()) session->EndStreamNow();
+  // Sessions still open past the grace period are closed here, so that every
+  // OnClosed callback runs before Stop() returns; then the handlers of their
+  // cancelled operations run once, which releases them.
+  for (auto& session : impl_->registry->Live()) session->CloseNow();
+  {
+    std::unique_lock lock(impl_->core->post_mu);
+    impl_->core->io_stopped = true;
+  }
+  beast::error_code ignored;
+  impl_->acceptor->close(ignored);
+  impl_->ioc->restart();
+  while (impl_->ioc->poll() > 0) {
+  }
   impl_->acceptor.reset();
   impl_->ioc.reset();
 }

@@ -1,6 +1,9 @@
 #include "server/http_server.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -137,8 +140,8 @@ TEST_CASE("plain server answers, keeps connections alive and streams", "[server]
       return;
     }
     if (req.path == "/none") return;  // the responder answers 500 itself
-    responder->Send(Text(req.method + " " + req.path + " ? " + req.query + " ua=" +
-                         std::string(req.Header("user-agent"))));
+    responder->Send(
+        Text(req.method + " " + req.path + " ? " + req.query + " ua=" + std::string(req.Header("user-agent"))));
   });
   REQUIRE(server.Start().ok());
   REQUIRE(server.port() > 0);
@@ -183,7 +186,8 @@ TEST_CASE("a client disconnect ends the stream and runs OnClosed", "[server]") {
   CURL* curl = curl_easy_init();
   curl_easy_setopt(curl, CURLOPT_URL, Url(server, "/watch").c_str());
   // Returning 0 from the write callback aborts the transfer: the client goes away.
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t, size_t, void*) -> size_t { return 0; });
   CHECK(curl_easy_perform(curl) == CURLE_WRITE_ERROR);
   curl_easy_cleanup(curl);
   CHECK(closed.WaitFor(std::chrono::seconds(5)));
@@ -294,7 +298,8 @@ struct Pki {
     dir = mkdtemp(tmpl);
     std::string d = dir.string();
     std::string script =
-        "set -e; cd '" + d + "';"
+        "set -e; cd '" + d +
+        "';"
         "q() { \"$@\" >/dev/null 2>&1; };"
         "mkca() { q openssl req -x509 -newkey rsa:2048 -nodes -keyout $1.key -out $1.crt -days 1 -subj /CN=$1; };"
         "mkca ca-a; mkca ca-b; mkca rogue;"
@@ -363,6 +368,122 @@ TEST_CASE("TLS server verifies optional client certificates and names the CA", "
 
   // Plain HTTP against the TLS port is not answered as HTTP.
   CHECK(GetOnce(Url(server, "/")).status != 200);
+  server.Stop();
+}
+
+}  // namespace pedia::http
+
+namespace pedia::http {
+
+TEST_CASE("a responder or stream kept past Stop() is harmless", "[server]") {
+  std::shared_ptr<Responder> kept_responder;
+  std::shared_ptr<ResponseStream> kept_stream;
+  std::mutex mu;
+  Flag both;
+  Server server({}, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    std::lock_guard lock(mu);
+    if (req.path == "/stream") {
+      kept_stream = responder->Stream(200, {});
+    } else {
+      kept_responder = responder;  // never answered before Stop()
+    }
+    if (kept_stream && kept_responder) both.Set();
+  });
+  REQUIRE(server.Start().ok());
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port());
+  std::thread a([&] { GetOnce(url + "/stream"); });
+  std::thread b([&] { GetOnce(url + "/plain"); });
+  REQUIRE(both.WaitFor(std::chrono::seconds(5)));
+  server.Stop(std::chrono::milliseconds(100));
+  a.join();
+  b.join();
+  std::lock_guard lock(mu);
+  CHECK(kept_stream->IsClosed());
+  CHECK_FALSE(kept_stream->Write("after stop"));
+  kept_responder->Send({});  // dropped, no crash
+  kept_responder.reset();
+  kept_stream.reset();
+}
+
+}  // namespace pedia::http
+
+namespace pedia::http {
+namespace {
+
+// A raw loopback connection, for requests curl will not send.
+int Connect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// Reads until the peer closes (true) or the 5 s receive timeout (false).
+bool ReadUntilClosed(int fd, std::string* got) {
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0) return true;
+    if (n < 0) return false;
+    got->append(buf, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a half-sent request is dropped after the request timeout", "[server]") {
+  ServerOptions options;
+  options.request_timeout = std::chrono::seconds(1);
+  Server server(options, [](Request&&, std::shared_ptr<Responder> r) { r->Send({}); });
+  REQUIRE(server.Start().ok());
+  int fd = Connect(server.port());
+  REQUIRE(fd >= 0);
+  std::string partial = "GET / HTTP/1.1\r\nHost: x\r\n";  // headers never end
+  REQUIRE(::send(fd, partial.data(), partial.size(), 0) == static_cast<ssize_t>(partial.size()));
+  auto start = std::chrono::steady_clock::now();
+  std::string got;
+  CHECK(ReadUntilClosed(fd, &got));
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
+  CHECK(got.empty());
+  ::close(fd);
+  server.Stop();
+}
+
+TEST_CASE("garbage is answered 400 and pipelined requests are answered in order", "[server]") {
+  Server server({}, [](Request&& req, std::shared_ptr<Responder> r) {
+    Response resp;
+    resp.body = req.path;
+    r->Send(std::move(resp));
+  });
+  REQUIRE(server.Start().ok());
+  int fd = Connect(server.port());
+  REQUIRE(fd >= 0);
+  std::string two = "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fd, two.data(), two.size(), 0) == static_cast<ssize_t>(two.size()));
+  std::string got;
+  CHECK(ReadUntilClosed(fd, &got));
+  size_t one = got.find("/one"), second = got.find("/two");
+  CHECK(one != std::string::npos);
+  CHECK(second != std::string::npos);
+  CHECK(one < second);
+  ::close(fd);
+
+  fd = Connect(server.port());
+  REQUIRE(fd >= 0);
+  std::string garbage = "NOT HTTP AT ALL\r\n\r\n";
+  REQUIRE(::send(fd, garbage.data(), garbage.size(), 0) == static_cast<ssize_t>(garbage.size()));
+  got.clear();
+  CHECK(ReadUntilClosed(fd, &got));
+  CHECK(got.rfind("HTTP/1.1 400", 0) == 0);
+  ::close(fd);
   server.Stop();
 }
 

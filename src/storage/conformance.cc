@@ -27,14 +27,14 @@ constexpr int64_t kT0 = 1700000000000;  // creation times are kT0 + n seconds
 
 Status Fail(const std::string& what) { return Status::Internal(what); }
 
-#define CONFORM_OK(expr)                                                       \
-  do {                                                                         \
-    Status s_ = (expr);                                                        \
+#define CONFORM_OK(expr)                                                         \
+  do {                                                                           \
+    Status s_ = (expr);                                                          \
     if (!s_.ok()) return Fail(std::string(#expr) + " failed: " + s_.ToString()); \
   } while (0)
 
-#define CONFORM_EXPECT(cond, what)                          \
-  do {                                                      \
+#define CONFORM_EXPECT(cond, what)                               \
+  do {                                                           \
     if (!(cond)) return Fail(std::string("expected ") + (what)); \
   } while (0)
 
@@ -119,19 +119,23 @@ struct RowCopy {
 };
 
 RowCopy Copy(const Row& r) {
-  return {std::string(r.cluster),        std::string(r.gvr.group), std::string(r.gvr.version),
-          std::string(r.gvr.resource),   std::string(r.kind),      std::string(r.namespace_name),
-          std::string(r.name),           std::string(r.resource_version), std::string(r.object),
-          r.metadata_only};
+  return {std::string(r.cluster),     std::string(r.gvr.group),
+          std::string(r.gvr.version), std::string(r.gvr.resource),
+          std::string(r.kind),        std::string(r.namespace_name),
+          std::string(r.name),        std::string(r.resource_version),
+          std::string(r.object),      r.metadata_only};
 }
 
 Status ListRows(Storage& s, const ListQuery& q, std::vector<RowCopy>* rows, ListSummary* summary = nullptr) {
   rows->clear();
   ListSummary local;
-  Status st = s.List(q, [&](const Row& r) {
-    rows->push_back(Copy(r));
-    return true;
-  }, summary ? summary : &local);
+  Status st = s.List(
+      q,
+      [&](const Row& r) {
+        rows->push_back(Copy(r));
+        return true;
+      },
+      summary ? summary : &local);
   return st;
 }
 
@@ -190,20 +194,21 @@ class Scope {
 Status SeedFilterPods(Storage& s, const Scope& scope) {
   auto pod = [](const std::string& ns, const std::string& name, Labels labels, const std::string& rv, int created,
                 PodSpec spec) { return MakeObject("Pod", ns, name, std::move(labels), rv, created, "", spec); };
-  CONFORM_OK(Put(s, scope.cluster("a"), kPods,
-                 {pod("default", "web-1", {{"app", "web"}, {"tier", "frontend"}, {"rank", "1"}}, "10", 1,
-                      {"Running", {"nginx", "istio"}, 100}),
-                  pod("default", "web-2", {{"app", "web"}, {"tier", "frontend"}, {"rank", "5"}}, "9", 2,
-                      {"Pending", {"nginx"}, 200}),
-                  pod("kube-system", "dns-1", {{"app", "dns"}, {"rank", "10"}}, "100", 3,
-                      {"Running", {"coredns"}, 300}),
-                  pod("kube-system", "proxy", {}, "11", 4, {"Failed", {"kube-proxy"}, 400})}));
+  CONFORM_OK(
+      Put(s, scope.cluster("a"), kPods,
+          {pod("default", "web-1", {{"app", "web"}, {"tier", "frontend"}, {"rank", "1"}}, "10", 1,
+               {"Running", {"nginx", "istio"}, 100}),
+           pod("default", "web-2", {{"app", "web"}, {"tier", "frontend"}, {"rank", "5"}}, "9", 2,
+               {"Pending", {"nginx"}, 200}),
+           pod("kube-system", "dns-1", {{"app", "dns"}, {"rank", "10"}}, "100", 3, {"Running", {"coredns"}, 300}),
+           pod("kube-system", "proxy", {}, "11", 4, {"Failed", {"kube-proxy"}, 400})}));
   CONFORM_OK(Put(s, scope.cluster("b"), kPods,
                  {pod("default", "web-1", {{"app", "web"}, {"tier", "backend"}}, "2", 5, {"Running", {"nginx"}, 500}),
                   pod("prod", "api-1", {{"app", "api"}, {"tier", "backend"}, {"rank", "3"}}, "3", 6,
                       {"Succeeded", {"api", "istio"}, 600})}));
   // A replica set in the same cluster must never show up in pod lists.
-  CONFORM_OK(Put(s, scope.cluster("a"), kReplicaSets, {MakeObject("ReplicaSet", "default", "web-1", {{"app", "web"}})}));
+  CONFORM_OK(
+      Put(s, scope.cluster("a"), kReplicaSets, {MakeObject("ReplicaSet", "default", "web-1", {{"app", "web"}})}));
   return Status::Ok();
 }
 
@@ -354,9 +359,9 @@ Status CheckUpsertAndGet(Storage& s) {
   CONFORM_EXPECT(r.object == json, "get to return the stored JSON bytes unchanged");
   CONFORM_EXPECT(r.cluster == scope.cluster("a") && r.ns == "default" && r.name == "one",
                  "get row to carry cluster, namespace and name, got " + r.id());
-  CONFORM_EXPECT(r.group == "" && r.version == "v1" && r.resource == "pods" && r.kind == "Pod",
-                 "get row to carry the GVR and kind, got " + r.group + "/" + r.version + "/" + r.resource + " " +
-                     r.kind);
+  CONFORM_EXPECT(
+      r.group == "" && r.version == "v1" && r.resource == "pods" && r.kind == "Pod",
+      "get row to carry the GVR and kind, got " + r.group + "/" + r.version + "/" + r.resource + " " + r.kind);
   CONFORM_EXPECT(r.rv == "7", "get row to carry the object's resourceVersion 7, got " + r.rv);
   CONFORM_EXPECT(!r.metadata_only, "get row to hold the whole object");
   // A cluster-scoped resource has an empty namespace.
@@ -614,10 +619,10 @@ Status SeedOwners(Storage& s, const Scope& scope) {
       return o;
     };
     CONFORM_OK(Put(s, scope.cluster(c), kDeployments, {obj("Deployment", "default", "web", "")}));
-    CONFORM_OK(Put(s, scope.cluster(c), kReplicaSets,
-                   {obj("ReplicaSet", "default", "web-abc", "uid-default-web"),
-                    obj("ReplicaSet", "default", "web-def", "uid-default-web"),
-                    obj("ReplicaSet", "other", "web", "")}));
+    CONFORM_OK(
+        Put(s, scope.cluster(c), kReplicaSets,
+            {obj("ReplicaSet", "default", "web-abc", "uid-default-web"),
+             obj("ReplicaSet", "default", "web-def", "uid-default-web"), obj("ReplicaSet", "other", "web", "")}));
     CONFORM_OK(Put(s, scope.cluster(c), kPods,
                    {obj("Pod", "default", "web-abc-1", "uid-default-web-abc"),
                     obj("Pod", "default", "web-abc-2", "uid-default-web-abc"),
@@ -694,8 +699,8 @@ Status CheckOwnerNeedsOneCluster(Storage& s) {
   q.owner_uid = "a-uid-default-web-abc";
   std::vector<RowCopy> rows;
   CONFORM_OK(ListRows(s, q, &rows));
-  CONFORM_EXPECT(rows.size() == 10, "the owner filter to be ignored with two clusters (10 pods), got " +
-                                        std::to_string(rows.size()));
+  CONFORM_EXPECT(rows.size() == 10,
+                 "the owner filter to be ignored with two clusters (10 pods), got " + std::to_string(rows.size()));
   return Status::Ok();
 }
 
@@ -744,8 +749,9 @@ Status SeedMany(Storage& s, const Scope& scope, int n) {
   for (int i = 0; i < n; ++i) {
     char name[16];
     snprintf(name, sizeof name, "p%03d", i);
-    (i % 2 ? b : a).push_back(MakeObject("Pod", i % 3 ? "ns1" : "ns2", name, {{"i", std::to_string(i)}},
-                                         std::to_string(1000 + i), i));
+    (i % 2 ? b : a)
+        .push_back(
+            MakeObject("Pod", i % 3 ? "ns1" : "ns2", name, {{"i", std::to_string(i)}}, std::to_string(1000 + i), i));
   }
   CONFORM_OK(Put(s, scope.cluster("a"), kPods, a));
   CONFORM_OK(Put(s, scope.cluster("b"), kPods, b));
@@ -785,8 +791,8 @@ Status CheckPaging(Storage& s) {
     CONFORM_OK(Page(s, q, &paged, &summaries));
     std::string what = ordered ? " (orderby created_at desc)" : "";
     CONFORM_EXPECT(summaries.size() == 4, "4 pages of 7, 7, 7, 4" + what + ", got " + std::to_string(summaries.size()));
-    CONFORM_EXPECT(paged == Ids(all), "the pages to cover the unlimited list exactly, in order" + what +
-                                          ": got " + Join(paged) + ", want " + Join(Ids(all)));
+    CONFORM_EXPECT(paged == Ids(all), "the pages to cover the unlimited list exactly, in order" + what + ": got " +
+                                          Join(paged) + ", want " + Join(Ids(all)));
   }
   return Status::Ok();
 }
@@ -839,14 +845,14 @@ Status CheckOffsetContinue(Storage& s) {
   ListSummary summary;
   CONFORM_OK(ListRows(s, q, &rows, &summary));
   std::vector<std::string> want = {all[3].id(), all[4].id(), all[5].id()};
-  CONFORM_EXPECT(Ids(rows) == want, "continue \"3\" to start at the fourth row: want " + Join(want) + ", got " +
-                                        Join(Ids(rows)));
+  CONFORM_EXPECT(Ids(rows) == want,
+                 "continue \"3\" to start at the fourth row: want " + Join(want) + ", got " + Join(Ids(rows)));
   CONFORM_EXPECT(!summary.continue_token.empty(), "a continue token after an offset page that is not the last");
   q.continue_token = summary.continue_token;
   CONFORM_OK(ListRows(s, q, &rows));
   want = {all[6].id(), all[7].id(), all[8].id()};
-  CONFORM_EXPECT(Ids(rows) == want, "the token after an offset page to continue there: want " + Join(want) +
-                                        ", got " + Join(Ids(rows)));
+  CONFORM_EXPECT(Ids(rows) == want,
+                 "the token after an offset page to continue there: want " + Join(want) + ", got " + Join(Ids(rows)));
   q.continue_token = "100";
   CONFORM_OK(ListRows(s, q, &rows, &summary));
   CONFORM_EXPECT(rows.empty() && summary.continue_token.empty(), "an offset past the end to give no rows");
@@ -861,8 +867,8 @@ Status CheckMalformedContinue(Storage& s) {
   q.continue_token = "not a token!";
   std::vector<RowCopy> rows;
   Status st = ListRows(s, q, &rows);
-  CONFORM_EXPECT(st.code() == Status::kInvalidArgument, "InvalidArgument for a malformed continue token, got " +
-                                                            st.ToString());
+  CONFORM_EXPECT(st.code() == Status::kInvalidArgument,
+                 "InvalidArgument for a malformed continue token, got " + st.ToString());
   CONFORM_EXPECT(st.message().find("not a token!") != std::string::npos,
                  "the message to name the token, got: " + st.message());
   return Status::Ok();
@@ -881,9 +887,9 @@ Status CheckRemainingCount(Storage& s) {
   int64_t want[] = {6, 2, 0};
   for (size_t i = 0; i < 3; ++i) {
     CONFORM_EXPECT(summaries[i].has_remaining_count, "a remaining count on page " + std::to_string(i + 1));
-    CONFORM_EXPECT(summaries[i].remaining_count == want[i],
-                   "remaining count " + std::to_string(want[i]) + " on page " + std::to_string(i + 1) + ", got " +
-                       std::to_string(summaries[i].remaining_count));
+    CONFORM_EXPECT(summaries[i].remaining_count == want[i], "remaining count " + std::to_string(want[i]) + " on page " +
+                                                                std::to_string(i + 1) + ", got " +
+                                                                std::to_string(summaries[i].remaining_count));
   }
   q.continue_token.clear();
   q.labels = {Label("i", PEDIA_STORAGE_OP_IN, {"1", "2", "3", "4", "5", "6"})};
@@ -923,15 +929,15 @@ Status CheckResourceVersions(Storage& s) {
   CONFORM_OK(Put(s, scope.cluster("a"), kNodes, {MakeObject("Node", "", "n1", {}, "14")}));
   CONFORM_OK(Put(s, scope.cluster("b"), kPods, {Pod("default", "other", {}, "99")}));
   std::set<std::string> got;
-  CONFORM_OK(s.ResourceVersions(scope.cluster("a"), [&](const sdk::Gvr& g, std::string_view ns, std::string_view name,
-                                                        std::string_view rv) {
-    got.insert(std::string(g.group) + "/" + std::string(g.version) + "/" + std::string(g.resource) + " " +
-               std::string(ns) + "/" + std::string(name) + "=" + std::string(rv));
-  }));
+  CONFORM_OK(s.ResourceVersions(
+      scope.cluster("a"), [&](const sdk::Gvr& g, std::string_view ns, std::string_view name, std::string_view rv) {
+        got.insert(std::string(g.group) + "/" + std::string(g.version) + "/" + std::string(g.resource) + " " +
+                   std::string(ns) + "/" + std::string(name) + "=" + std::string(rv));
+      }));
   std::set<std::string> want = {"/v1/pods default/p1=11", "/v1/pods kube-system/p2=12",
                                 "apps/v1/replicasets default/rs=13", "/v1/nodes /n1=14"};
-  CONFORM_EXPECT(got == want, "resource versions " + Join({want.begin(), want.end()}) + ", got " +
-                                  Join({got.begin(), got.end()}));
+  CONFORM_EXPECT(got == want,
+                 "resource versions " + Join({want.begin(), want.end()}) + ", got " + Join({got.begin(), got.end()}));
   got.clear();
   CONFORM_OK(s.ResourceVersions(scope.cluster("missing"), [&](const sdk::Gvr&, std::string_view, std::string_view,
                                                               std::string_view) { got.insert("x"); }));
@@ -948,8 +954,8 @@ Status CheckCleanCluster(Storage& s) {
   CONFORM_OK(ExpectSet(s, scope.Query(kPods), {scope.cluster("b") + "/default/p1"}, "only cluster b's pod to remain"));
   CONFORM_OK(ExpectSet(s, scope.Query(kReplicaSets), {}, "cluster a's replica sets to be gone"));
   int count = 0;
-  CONFORM_OK(s.ResourceVersions(scope.cluster("a"),
-                                [&](const sdk::Gvr&, std::string_view, std::string_view, std::string_view) { ++count; }));
+  CONFORM_OK(s.ResourceVersions(
+      scope.cluster("a"), [&](const sdk::Gvr&, std::string_view, std::string_view, std::string_view) { ++count; }));
   CONFORM_EXPECT(count == 0, "no resource versions left for a cleaned cluster");
   CONFORM_OK(s.CleanCluster(scope.cluster("a")));
   return s.CleanCluster(scope.cluster("never-existed"));
@@ -1056,8 +1062,8 @@ Status CheckWatchFromListRv(Storage& s) {
   CONFORM_EXPECT(again.WaitFor(2), "two events after the first one");
   again.Settle();
   want = {"DELETED " + a + "/default/p1", "ADDED " + a + "/default/p5"};
-  CONFORM_EXPECT(Describe(again.events()) == want, "resumed events " + Join(want) + ", got " +
-                                                       Join(Describe(again.events())));
+  CONFORM_EXPECT(Describe(again.events()) == want,
+                 "resumed events " + Join(want) + ", got " + Join(Describe(again.events())));
   return Status::Ok();
 }
 
@@ -1137,8 +1143,8 @@ Status CheckWatchObserverEnds(Storage& s) {
   CONFORM_EXPECT(rec.WaitClosed(), "the watch to close after the observer returned false");
   CONFORM_OK(Put(s, a, kPods, {Pod("default", "p2"), Pod("default", "p3")}));
   rec.Settle();
-  CONFORM_EXPECT(rec.events().size() == 1, "no events after the observer returned false, got " +
-                                               std::to_string(rec.events().size()));
+  CONFORM_EXPECT(rec.events().size() == 1,
+                 "no events after the observer returned false, got " + std::to_string(rec.events().size()));
   CONFORM_EXPECT(rec.closed_status().ok(), "closed with OK, got " + rec.closed_status().ToString());
   handle.value().reset();
   CONFORM_EXPECT(rec.closed_count() == 1, "closed exactly once, got " + std::to_string(rec.closed_count()));
@@ -1170,8 +1176,8 @@ Status CheckWatchStopWhileWriting(Storage& s) {
   writer.join();
   CONFORM_OK(writer_status);
   CONFORM_EXPECT(flowing, "events to flow before the stop");
-  CONFORM_EXPECT(rec.late_events() == 0, "no events after watch_stop returned, got " +
-                                             std::to_string(rec.late_events()));
+  CONFORM_EXPECT(rec.late_events() == 0,
+                 "no events after watch_stop returned, got " + std::to_string(rec.late_events()));
   CONFORM_EXPECT(rec.closed_count() == 1 && rec.closed_status().ok(), "closed exactly once with OK");
   return Status::Ok();
 }
@@ -1211,25 +1217,23 @@ std::vector<ConformanceCheck> BuildChecks() {
       {"list filters by clusters", PEDIA_STORAGE_CAP_LIST, CheckClusterFilter},
       {"list filters by namespaces", PEDIA_STORAGE_CAP_LIST, CheckNamespaceFilter},
       {"list filters by names", PEDIA_STORAGE_CAP_LIST, CheckNameFilter},
-      {"list filters by fuzzy names, every substring must match",
-       PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_FUZZY_NAME, CheckFuzzyNameFilter},
+      {"list filters by fuzzy names, every substring must match", PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_FUZZY_NAME,
+       CheckFuzzyNameFilter},
       {"list filters by label = and !=, and != matches objects lacking the key", PEDIA_STORAGE_CAP_LIST,
        CheckLabelEquality},
       {"list filters by label in and notin, and notin matches objects lacking the key", PEDIA_STORAGE_CAP_LIST,
        CheckLabelSets},
       {"list filters by label existence and absence", PEDIA_STORAGE_CAP_LIST, CheckLabelExistence},
       {"list filters by label > and < as integers", PEDIA_STORAGE_CAP_LIST, CheckLabelNumeric},
-      {"list filters by field paths with every operator",
-       PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_FIELD_SELECTOR, CheckFieldFilter},
+      {"list filters by field paths with every operator", PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_FIELD_SELECTOR,
+       CheckFieldFilter},
       {"list filters by field paths through list elements ([] and [N])",
        PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_FIELD_SELECTOR, CheckFieldListFilter},
       {"list filters by since (inclusive) and before (exclusive) creation time", PEDIA_STORAGE_CAP_LIST,
        CheckTimeFilter},
       {"list combines every filter with AND, labels applying together with namespaces",
-       PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_FIELD_SELECTOR | PEDIA_STORAGE_CAP_FUZZY_NAME,
-       CheckCombinedFilters},
-      {"list filters by owner uid within one cluster", PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_OWNER,
-       CheckOwnerUid},
+       PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_FIELD_SELECTOR | PEDIA_STORAGE_CAP_FUZZY_NAME, CheckCombinedFilters},
+      {"list filters by owner uid within one cluster", PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_OWNER, CheckOwnerUid},
       {"list filters by owner name, narrowed by group-resource and namespaces",
        PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_OWNER, CheckOwnerName},
       {"list filters by owner seniority (grandchildren and deeper)", PEDIA_STORAGE_CAP_LIST | PEDIA_STORAGE_CAP_OWNER,
@@ -1253,8 +1257,8 @@ std::vector<ConformanceCheck> BuildChecks() {
       {"cluster records can be put, replaced, listed and deleted", 0, CheckClusterRecords},
       {"watch from \"0\" sends ADDED for every object, then streams changes in order", kWatch,
        CheckWatchInitialThenStream},
-      {"watch from a list's or an event's resourceVersion misses and repeats nothing",
-       kWatch | PEDIA_STORAGE_CAP_LIST, CheckWatchFromListRv},
+      {"watch from a list's or an event's resourceVersion misses and repeats nothing", kWatch | PEDIA_STORAGE_CAP_LIST,
+       CheckWatchFromListRv},
       {"watch from a resourceVersion older than the window is Expired", kWatch | PEDIA_STORAGE_CAP_LIST,
        CheckWatchExpired},
       {"watch filters events by cluster, namespace, name, label and GVR", kWatch, CheckWatchFilters},

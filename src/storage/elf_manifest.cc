@@ -42,14 +42,22 @@ Status Corrupt(const std::string& path, const std::string& detail) {
 
 std::string MachineName(uint16_t machine) {
   switch (machine) {
-    case EM_386: return "i386";
-    case EM_X86_64: return "x86-64";
-    case EM_AARCH64: return "aarch64";
-    case EM_ARM: return "arm";
-    case EM_RISCV: return "riscv";
-    case EM_PPC64: return "ppc64";
-    case EM_S390: return "s390";
-    default: return "machine " + std::to_string(machine);
+    case EM_386:
+      return "i386";
+    case EM_X86_64:
+      return "x86-64";
+    case EM_AARCH64:
+      return "aarch64";
+    case EM_ARM:
+      return "arm";
+    case EM_RISCV:
+      return "riscv";
+    case EM_PPC64:
+      return "ppc64";
+    case EM_S390:
+      return "s390";
+    default:
+      return "machine " + std::to_string(machine);
   }
 }
 
@@ -99,7 +107,8 @@ class MappedFile {
     size_ = static_cast<uint64_t>(st.st_size);
     if (size_ < sizeof(Elf64_Ehdr)) {
       close(fd);
-      return NotForThisPlatform(path, "The file is " + std::to_string(size_) + " bytes long, too short for an ELF header.");
+      return NotForThisPlatform(path,
+                                "The file is " + std::to_string(size_) + " bytes long, too short for an ELF header.");
     }
     void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
@@ -140,9 +149,9 @@ std::string Hex(const unsigned char* p, size_t n) {
 void ParseManifest(const FileView& f, uint64_t desc_offset, uint32_t descsz, PluginFileInfo* info) {
   const std::string& path = info->path;
   auto malformed = [&](const std::string& detail) {
-    info->manifest_status = Status::InvalidArgument(
-        Quoted(path) + ": malformed storage plugin manifest\nDETAIL:  " + detail +
-        "\nHINT:  Storage plugins must use the PEDIA_STORAGE_PLUGIN_MANIFEST macro.");
+    info->manifest_status =
+        Status::InvalidArgument(Quoted(path) + ": malformed storage plugin manifest\nDETAIL:  " + detail +
+                                "\nHINT:  Storage plugins must use the PEDIA_STORAGE_PLUGIN_MANIFEST macro.");
   };
   if (descsz < sizeof(pedia_storage_manifest)) {
     malformed("The manifest note is " + std::to_string(descsz) + " bytes long; at least " +
@@ -155,8 +164,8 @@ void ParseManifest(const FileView& f, uint64_t desc_offset, uint32_t descsz, Plu
     return;
   }
   if (m.manifest_size != descsz) {
-    malformed("manifest_size is " + std::to_string(m.manifest_size) + " but the note holds " +
-              std::to_string(descsz) + " bytes.");
+    malformed("manifest_size is " + std::to_string(m.manifest_size) + " but the note holds " + std::to_string(descsz) +
+              " bytes.");
     return;
   }
   auto field = [&](const char* data, size_t cap, const char* what, std::string* out) {
@@ -205,9 +214,10 @@ Status ReadNotes(const FileView& f, const Elf64_Phdr& p, PluginFileInfo* info, b
     if (n.n_namesz == sizeof(PEDIA_STORAGE_NOTE_OWNER) && n.n_type == PEDIA_STORAGE_NOTE_TYPE &&
         owner == std::string_view(PEDIA_STORAGE_NOTE_OWNER, sizeof(PEDIA_STORAGE_NOTE_OWNER))) {
       if (*found_manifest) {
-        info->manifest_status = Status::InvalidArgument(
-            Quoted(info->path) + ": malformed storage plugin manifest\nDETAIL:  The file has more than one "
-                                 "manifest note.\nHINT:  Use PEDIA_STORAGE_PLUGIN_MANIFEST once per plugin.");
+        info->manifest_status =
+            Status::InvalidArgument(Quoted(info->path) +
+                                    ": malformed storage plugin manifest\nDETAIL:  The file has more than one "
+                                    "manifest note.\nHINT:  Use PEDIA_STORAGE_PLUGIN_MANIFEST once per plugin.");
       } else {
         *found_manifest = true;
         ParseManifest(f, desc_off, n.n_descsz, info);
@@ -259,15 +269,32 @@ Status ReadDynamic(const FileView& f, const std::vector<Elf64_Phdr>& phdrs, cons
     if (!f.Read(off, &d)) return Corrupt(info->path, "The dynamic section runs past the end of the file.");
     if (d.d_tag == DT_NULL) break;
     switch (d.d_tag) {
-      case DT_NEEDED: needed.push_back(d.d_un.d_val); break;
-      case DT_SONAME: soname = d.d_un.d_val; break;
-      case DT_STRTAB: strtab = d.d_un.d_ptr; break;
-      case DT_STRSZ: strsz = d.d_un.d_val; break;
-      case DT_SYMTAB: symtab = d.d_un.d_ptr; break;
-      case DT_SYMENT: syment = d.d_un.d_val; break;
-      case DT_HASH: hash = d.d_un.d_ptr; break;
-      case DT_GNU_HASH: gnu_hash = d.d_un.d_ptr; break;
-      default: break;
+      case DT_NEEDED:
+        needed.push_back(d.d_un.d_val);
+        break;
+      case DT_SONAME:
+        soname = d.d_un.d_val;
+        break;
+      case DT_STRTAB:
+        strtab = d.d_un.d_ptr;
+        break;
+      case DT_STRSZ:
+        strsz = d.d_un.d_val;
+        break;
+      case DT_SYMTAB:
+        symtab = d.d_un.d_ptr;
+        break;
+      case DT_SYMENT:
+        syment = d.d_un.d_val;
+        break;
+      case DT_HASH:
+        hash = d.d_un.d_ptr;
+        break;
+      case DT_GNU_HASH:
+        gnu_hash = d.d_un.d_ptr;
+        break;
+      default:
+        break;
     }
   }
   if (!strtab) return Status::Ok();  // nothing dynamic to report
@@ -316,9 +343,7 @@ Status ReadDynamic(const FileView& f, const std::vector<Elf64_Phdr>& phdrs, cons
 
 }  // namespace
 
-std::string PluginManifest::AbiString() const {
-  return std::to_string(abi_major) + "." + std::to_string(abi_minor);
-}
+std::string PluginManifest::AbiString() const { return std::to_string(abi_major) + "." + std::to_string(abi_minor); }
 
 Status MissingManifest(const std::string& path) {
   return Status::InvalidArgument(Quoted(path) +
@@ -334,8 +359,8 @@ Result<PluginFileInfo> ReadPluginFile(const std::string& path) {
 
 Result<PluginFileInfo> ParsePluginImage(std::string_view image, const std::string& path) {
   if (image.size() < sizeof(Elf64_Ehdr))
-    return NotForThisPlatform(path, "The file is " + std::to_string(image.size()) +
-                                        " bytes long, too short for an ELF header.");
+    return NotForThisPlatform(
+        path, "The file is " + std::to_string(image.size()) + " bytes long, too short for an ELF header.");
   const FileView f(reinterpret_cast<const unsigned char*>(image.data()), image.size());
   PluginFileInfo info;
   info.path = path;
@@ -348,12 +373,12 @@ Result<PluginFileInfo> ParsePluginImage(std::string_view image, const std::strin
     return NotForThisPlatform(path, "The file is a 32-bit ELF file; pedia loads 64-bit plugins.");
   if (eh.e_ident[EI_DATA] != ELFDATA2LSB) return NotForThisPlatform(path, "The file is big-endian.");
   if (eh.e_machine != kHostMachine)
-    return NotForThisPlatform(path, "The file is built for " + MachineName(eh.e_machine) + ", this pedia runs on " +
-                                        kHostMachineName + ".");
+    return NotForThisPlatform(
+        path, "The file is built for " + MachineName(eh.e_machine) + ", this pedia runs on " + kHostMachineName + ".");
   if (eh.e_type != ET_DYN)
-    return NotForThisPlatform(path, eh.e_type == ET_EXEC   ? "The file is an executable, not a shared object."
-                                    : eh.e_type == ET_REL  ? "The file is an object file; link it with -shared."
-                                                           : "The file is not a shared object.");
+    return NotForThisPlatform(path, eh.e_type == ET_EXEC  ? "The file is an executable, not a shared object."
+                                    : eh.e_type == ET_REL ? "The file is an object file; link it with -shared."
+                                                          : "The file is not a shared object.");
   if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
     return Corrupt(path, "The program header table is missing or has an unexpected entry size.");
   if (!f.Contains(eh.e_phoff, uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr)))
@@ -385,17 +410,19 @@ Result<PluginFileInfo> ParsePluginImage(std::string_view image, const std::strin
 
 Status CheckAbiCompatible(const PluginManifest& m, const std::string& path) {
   const std::string host = std::to_string(PEDIA_STORAGE_ABI_MAJOR) + "." + std::to_string(PEDIA_STORAGE_ABI_MINOR);
-  const std::string host_range = PEDIA_STORAGE_ABI_MINOR == 0 ? host
-                                                              : std::to_string(PEDIA_STORAGE_ABI_MAJOR) + ".0 to " + host;
+  const std::string host_range =
+      PEDIA_STORAGE_ABI_MINOR == 0 ? host : std::to_string(PEDIA_STORAGE_ABI_MAJOR) + ".0 to " + host;
   if (m.abi_major != PEDIA_STORAGE_ABI_MAJOR)
-    return Status::InvalidArgument(Quoted(path) + ": storage ABI version mismatch\nDETAIL:  pedia supports storage ABI " +
-                                   host_range + ", the plugin was built for " + m.AbiString() +
+    return Status::InvalidArgument(Quoted(path) +
+                                   ": storage ABI version mismatch\nDETAIL:  pedia supports storage ABI " + host_range +
+                                   ", the plugin was built for " + m.AbiString() +
                                    ".\nHINT:  Rebuild the plugin against include/pedia/storage_abi.h from this pedia "
                                    "release.");
   if (m.abi_minor > PEDIA_STORAGE_ABI_MINOR)
     return Status::InvalidArgument(Quoted(path) + ": requires a newer pedia\nDETAIL:  Plugin needs storage ABI " +
                                    m.AbiString() + ", this pedia provides " + host +
-                                   ".\nHINT:  Upgrade pedia, or use a plugin release built for storage ABI " + host + ".");
+                                   ".\nHINT:  Upgrade pedia, or use a plugin release built for storage ABI " + host +
+                                   ".");
   return Status::Ok();
 }
 

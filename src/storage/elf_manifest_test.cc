@@ -63,15 +63,16 @@ class ImageBuilder {
     Put(&image, 0, eh);
     Elf64_Phdr load{PT_LOAD, PF_R, 0, 0, 0, size, size, 0x1000};
     Elf64_Phdr note{PT_NOTE, PF_R, note_off, note_off, note_off, notes.size(), notes.size(), 4};
-    Elf64_Phdr dyn{PT_DYNAMIC, PF_R, dyn_off, dyn_off, dyn_off, dyn_count * sizeof(Elf64_Dyn),
-                   dyn_count * sizeof(Elf64_Dyn), 8};
+    Elf64_Phdr dyn{
+        PT_DYNAMIC, PF_R, dyn_off, dyn_off, dyn_off, dyn_count * sizeof(Elf64_Dyn), dyn_count * sizeof(Elf64_Dyn), 8};
     Put(&image, phoff, load);
     Put(&image, phoff + sizeof(Elf64_Phdr), note);
     Put(&image, phoff + 2 * sizeof(Elf64_Phdr), dyn);
     image.replace(note_off, notes.size(), notes);
-    const Elf64_Dyn dyns[dyn_count] = {
-        {DT_NEEDED, {1}},         {DT_SONAME, {13}},       {DT_STRTAB, {str_off}}, {DT_STRSZ, {strtab.size()}},
-        {DT_SYMTAB, {sym_off}},   {DT_SYMENT, {sizeof(Elf64_Sym)}}, {DT_HASH, {hash_off}}, {DT_NULL, {0}}};
+    const Elf64_Dyn dyns[dyn_count] = {{DT_NEEDED, {1}},       {DT_SONAME, {13}},
+                                       {DT_STRTAB, {str_off}}, {DT_STRSZ, {strtab.size()}},
+                                       {DT_SYMTAB, {sym_off}}, {DT_SYMENT, {sizeof(Elf64_Sym)}},
+                                       {DT_HASH, {hash_off}},  {DT_NULL, {0}}};
     for (uint64_t i = 0; i < dyn_count; ++i) Put(&image, dyn_off + i * sizeof(Elf64_Dyn), dyns[i]);
     image.replace(str_off, strtab.size(), strtab);
     Elf64_Sym entry{18, ELF64_ST_INFO(STB_GLOBAL, STT_FUNC), STV_DEFAULT, 1, 0x100, 8};
@@ -208,7 +209,10 @@ TEST_CASE("random corruption of a plugin image never crashes", "[plugin]") {
     for (char& c : garbage) c = static_cast<char>(rng());
     if (round % 2 && garbage.size() >= 64) std::memcpy(garbage.data(), image.data(), 64);  // valid header
     auto info = ParsePluginImage(garbage, "g.so");
-    if (info.ok()) ++accepted; else ++rejected;
+    if (info.ok())
+      ++accepted;
+    else
+      ++rejected;
   }
   CHECK(rejected > 0);
   CHECK(accepted > 0);  // most single-byte flips hit padding or the build info

@@ -19,8 +19,12 @@ constexpr size_t MinimumTableSize(uint16_t /*abi_minor*/) {
   return offsetof(pedia_storage_plugin, watch_stop) + sizeof(pedia_storage_plugin::watch_stop);
 }
 
-const std::vector<std::string> kChecks = {"ELF shared object for this platform", "storage plugin manifest",
-                                          "storage ABI version", "dlopen", "entry point", "plugin table"};
+const std::vector<std::string> kChecks = {"ELF shared object for this platform",
+                                          "storage plugin manifest",
+                                          "storage ABI version",
+                                          "dlopen",
+                                          "entry point",
+                                          "plugin table"};
 
 // Reports one finished check to the observer and passes the status through.
 Status Report(const CheckObserver& observer, const std::string& check, Status status) {
@@ -116,12 +120,13 @@ Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path, cons
 
   // 7. The table agrees with the manifest and is complete.
   auto table_check = [&](Status s) { return Report(observer, kChecks[5], std::move(s)); };
-  if (table->abi_major != manifest.abi_major || table->abi_minor != manifest.abi_minor ||
-      !table->name || manifest.name != table->name || !table->version || manifest.version != table->version)
+  if (table->abi_major != manifest.abi_major || table->abi_minor != manifest.abi_minor || !table->name ||
+      manifest.name != table->name || !table->version || manifest.version != table->version)
     return table_check(Status::InvalidArgument(
         Quoted(path) + ": plugin manifest does not match its code\nDETAIL:  The manifest declares \"" + manifest.name +
         "\" " + manifest.version + " with storage ABI " + manifest.AbiString() + ", the code returns \"" +
-        (table->name ? table->name : "") + "\" " + (table->version ? table->version : "") + " with storage ABI " + std::to_string(table->abi_major) + "." + std::to_string(table->abi_minor) +
+        (table->name ? table->name : "") + "\" " + (table->version ? table->version : "") + " with storage ABI " +
+        std::to_string(table->abi_major) + "." + std::to_string(table->abi_minor) +
         ".\nHINT:  The manifest note is stale or was edited; rebuild the plugin."));
   if (table->struct_size < MinimumTableSize(table->abi_minor))
     return table_check(Status::InvalidArgument(
@@ -130,8 +135,8 @@ Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path, cons
         std::to_string(table->struct_size) + ".\nHINT:  Rebuild the plugin against include/pedia/storage_abi.h."));
   std::string missing;
   if (MissingFunction(table, &missing))
-    return table_check(Status::InvalidArgument(Quoted(path) + ": plugin vtable is incomplete\nDETAIL:  The function \"" +
-                                               missing + "\" is NULL."));
+    return table_check(Status::InvalidArgument(
+        Quoted(path) + ": plugin vtable is incomplete\nDETAIL:  The function \"" + missing + "\" is NULL."));
   table_check(Status::Ok());
   return table;
 }

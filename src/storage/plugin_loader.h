@@ -33,8 +33,7 @@ using CheckObserver = std::function<void(const std::string& check, const Status&
 const std::vector<std::string>& LoaderCheckNames();
 
 /// Runs checks 1-7.  On success returns the plugin's table.
-Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path,
-                                                   const CheckObserver& observer = nullptr);
+Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path, const CheckObserver& observer = nullptr);
 
 }  // namespace pedia::storage
 

@@ -29,9 +29,7 @@ enum class Token {
 };
 
 bool IsWhitespace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool IsSpecial(char c) {
-  return c == '!' || c == '=' || c == '(' || c == ')' || c == ',' || c == '>' || c == '<';
-}
+bool IsSpecial(char c) { return c == '!' || c == '=' || c == '(' || c == ')' || c == ',' || c == '>' || c == '<'; }
 
 struct Lexeme {
   Token token = Token::kEnd;
@@ -57,13 +55,27 @@ class Lexer {
       l.text = std::string(s_.substr(pos_, two ? 2 : 1));
       pos_ += two ? 2 : 1;
       switch (c) {
-        case '!': l.token = two ? Token::kNotEquals : Token::kDoesNotExist; break;
-        case '=': l.token = two ? Token::kDoubleEquals : Token::kEquals; break;
-        case '(': l.token = Token::kOpenPar; break;
-        case ')': l.token = Token::kClosedPar; break;
-        case ',': l.token = Token::kComma; break;
-        case '>': l.token = Token::kGreaterThan; break;
-        default: l.token = Token::kLessThan; break;
+        case '!':
+          l.token = two ? Token::kNotEquals : Token::kDoesNotExist;
+          break;
+        case '=':
+          l.token = two ? Token::kDoubleEquals : Token::kEquals;
+          break;
+        case '(':
+          l.token = Token::kOpenPar;
+          break;
+        case ')':
+          l.token = Token::kClosedPar;
+          break;
+        case ',':
+          l.token = Token::kComma;
+          break;
+        case '>':
+          l.token = Token::kGreaterThan;
+          break;
+        default:
+          l.token = Token::kLessThan;
+          break;
       }
       return l;
     }
@@ -93,9 +105,7 @@ class Lexer {
   size_t pos_ = 0;
 };
 
-bool IsAlnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?, at most 63 characters.
 bool IsQualifiedNamePart(std::string_view s) {
@@ -132,9 +142,12 @@ bool IsLabelValue(std::string_view s) { return s.empty() || IsQualifiedNamePart(
 
 const char* TokenName(const Lexeme& l) {
   switch (l.token) {
-    case Token::kEnd: return "end of string";
-    case Token::kError: return "unterminated quote";
-    default: return nullptr;
+    case Token::kEnd:
+      return "end of string";
+    case Token::kError:
+      return "unterminated quote";
+    default:
+      return nullptr;
   }
 }
 
@@ -176,8 +189,8 @@ Result<std::vector<std::string>> ParseFieldPath(std::string_view key) {
         long long index = 0;
         if (!inside.empty() && (!ParseInt64(inside, &index) || index < 0)) {
           return bad("'[" + std::string(inside) +
-                     "]' is neither '[]', a list index nor a quoted name\nHINT: quote names: ['" +
-                     std::string(inside) + "']");
+                     "]' is neither '[]', a list index nor a quoted name\nHINT: quote names: ['" + std::string(inside) +
+                     "']");
         }
         path.push_back("[" + std::string(inside) + "]");
         last_is_list = true;
@@ -225,9 +238,9 @@ Result<std::vector<std::string>> ParseFieldPath(std::string_view key) {
 Result<std::vector<Requirement>> Parse(std::string_view selector, bool field_mode) {
   const char* what = field_mode ? "field selector" : "label selector";
   auto fail = [&](const Lexeme& at, const std::string& expected) {
-    return Status::InvalidArgument("invalid " + std::string(what) + " \"" + std::string(selector) +
-                                   "\": found " + Found(at) + " at position " + std::to_string(at.position) +
-                                   ", expected " + expected);
+    return Status::InvalidArgument("invalid " + std::string(what) + " \"" + std::string(selector) + "\": found " +
+                                   Found(at) + " at position " + std::to_string(at.position) + ", expected " +
+                                   expected);
   };
   auto invalid = [&](const std::string& why) {
     return Status::InvalidArgument("invalid " + std::string(what) + " \"" + std::string(selector) + "\": " + why);
@@ -262,13 +275,26 @@ Result<std::vector<Requirement>> Parse(std::string_view selector, bool field_mod
     } else {
       switch (l.token) {
         case Token::kEquals:
-        case Token::kDoubleEquals: r.op = PEDIA_STORAGE_OP_EQUALS; break;
-        case Token::kNotEquals: r.op = PEDIA_STORAGE_OP_NOT_EQUALS; break;
-        case Token::kGreaterThan: r.op = PEDIA_STORAGE_OP_GREATER_THAN; break;
-        case Token::kLessThan: r.op = PEDIA_STORAGE_OP_LESS_THAN; break;
-        case Token::kIn: r.op = PEDIA_STORAGE_OP_IN; break;
-        case Token::kNotIn: r.op = PEDIA_STORAGE_OP_NOT_IN; break;
-        default: return fail(l, "one of in, notin, =, ==, !=, >, <");
+        case Token::kDoubleEquals:
+          r.op = PEDIA_STORAGE_OP_EQUALS;
+          break;
+        case Token::kNotEquals:
+          r.op = PEDIA_STORAGE_OP_NOT_EQUALS;
+          break;
+        case Token::kGreaterThan:
+          r.op = PEDIA_STORAGE_OP_GREATER_THAN;
+          break;
+        case Token::kLessThan:
+          r.op = PEDIA_STORAGE_OP_LESS_THAN;
+          break;
+        case Token::kIn:
+          r.op = PEDIA_STORAGE_OP_IN;
+          break;
+        case Token::kNotIn:
+          r.op = PEDIA_STORAGE_OP_NOT_IN;
+          break;
+        default:
+          return fail(l, "one of in, notin, =, ==, !=, >, <");
       }
       if (r.op == PEDIA_STORAGE_OP_IN || r.op == PEDIA_STORAGE_OP_NOT_IN) {
         l = lexer.Next();
@@ -329,8 +355,7 @@ Result<std::vector<Requirement>> Parse(std::string_view selector, bool field_mod
     if (l.token != Token::kComma) return fail(l, "',' or end of string");
     l = lexer.Next();
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Requirement& a, const Requirement& b) { return a.key < b.key; });
+  std::stable_sort(out.begin(), out.end(), [](const Requirement& a, const Requirement& b) { return a.key < b.key; });
   return out;
 }
 
@@ -353,12 +378,20 @@ bool MatchLabels(const std::vector<Requirement>& requirements,
     auto in_values = [&] { return value && std::find(r.values.begin(), r.values.end(), *value) != r.values.end(); };
     bool ok = false;
     switch (r.op) {
-      case PEDIA_STORAGE_OP_EXISTS: ok = value != nullptr; break;
-      case PEDIA_STORAGE_OP_DOES_NOT_EXIST: ok = value == nullptr; break;
+      case PEDIA_STORAGE_OP_EXISTS:
+        ok = value != nullptr;
+        break;
+      case PEDIA_STORAGE_OP_DOES_NOT_EXIST:
+        ok = value == nullptr;
+        break;
       case PEDIA_STORAGE_OP_EQUALS:
-      case PEDIA_STORAGE_OP_IN: ok = in_values(); break;
+      case PEDIA_STORAGE_OP_IN:
+        ok = in_values();
+        break;
       case PEDIA_STORAGE_OP_NOT_EQUALS:
-      case PEDIA_STORAGE_OP_NOT_IN: ok = !in_values(); break;
+      case PEDIA_STORAGE_OP_NOT_IN:
+        ok = !in_values();
+        break;
       case PEDIA_STORAGE_OP_GREATER_THAN:
       case PEDIA_STORAGE_OP_LESS_THAN: {
         long long have = 0, want = 0;

@@ -59,9 +59,26 @@ TEST_CASE("label selector: requirements come back sorted by key", "[storage]") {
 }
 
 TEST_CASE("label selector: bad input is InvalidArgument naming the token", "[storage]") {
-  for (const char* bad : {"a=b,", ",a", "a in b", "a in (b", "a notin ()", "a=b=c", "!a=b", "a>x", "a<",
-                          "a in (b c)", "-a=b", "a=-b", "a_", "a==(", "UPPER.com/x=y", "a=b c", "x in (a,(b))",
-                          "a!b", std::string(64, 'k').c_str()}) {
+  const std::vector<std::string> bads = {"a=b,",
+                                         ",a",
+                                         "a in b",
+                                         "a in (b",
+                                         "a notin ()",
+                                         "a=b=c",
+                                         "!a=b",
+                                         "a>x",
+                                         "a<",
+                                         "a in (b c)",
+                                         "-a=b",
+                                         "a=-b",
+                                         "a_",
+                                         "a==(",
+                                         "UPPER.com/x=y",
+                                         "a=b c",
+                                         "x in (a,(b))",
+                                         "a!b",
+                                         std::string(64, 'k')};
+  for (const std::string& bad : bads) {
     auto r = ParseLabelSelector(bad);
     INFO(bad);
     CHECK_FALSE(r.ok());
@@ -106,8 +123,7 @@ TEST_CASE("field selector: JSON path keys", "[storage]") {
   CHECK(Fielded("metadata.annotations.\"a.b/c\"=x")[0].path ==
         std::vector<std::string>{"metadata", "annotations", "a.b/c"});
   CHECK(Fielded("status['phase']=x")[0].path == std::vector<std::string>{"status", "phase"});
-  CHECK(Fielded("spec.containers[].name=c")[0].path ==
-        std::vector<std::string>{"spec", "containers", "[]", "name"});
+  CHECK(Fielded("spec.containers[].name=c")[0].path == std::vector<std::string>{"spec", "containers", "[]", "name"});
   CHECK(Fielded(".spec.containers[1].name in (a,b)")[0].path ==
         std::vector<std::string>{"spec", "containers", "[1]", "name"});
   CHECK(Fielded(".field1['prefix.listed'][0].field2")[0].path ==
@@ -131,10 +147,10 @@ TEST_CASE("field selector: sorted by key, with several requirements", "[storage]
 }
 
 TEST_CASE("field selector: bad paths are rejected", "[storage]") {
-  for (const char* bad : {"[]=x", "[0]=x", ".metadata.annotations[test.io]=x", ".metadata.annotations['test.io'.go]=x",
-                          ".metadata.annotations['test'io'] in (value1, value2)", "spec.containers[]==something",
-                          "spec.containers[2]=x", "a..b=x", "a.=x", "a[-1].b=x", "a['x'=y", "a.b['']=x", "=x",
-                          "status.phase=Running,", "a>b"}) {
+  for (const char* bad :
+       {"[]=x", "[0]=x", ".metadata.annotations[test.io]=x", ".metadata.annotations['test.io'.go]=x",
+        ".metadata.annotations['test'io'] in (value1, value2)", "spec.containers[]==something", "spec.containers[2]=x",
+        "a..b=x", "a.=x", "a[-1].b=x", "a['x'=y", "a.b['']=x", "=x", "status.phase=Running,", "a>b"}) {
     auto r = ParseFieldSelector(bad);
     INFO(bad);
     CHECK_FALSE(r.ok());

@@ -13,6 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 namespace json = kube::json;
+constexpr int kMaxQueuedPages = 2;
 
 std::string PercentEncode(std::string_view s) {
   static const char* kHex = "0123456789ABCDEF";
@@ -45,6 +46,25 @@ void ReadListMeta(std::string_view doc, json::Span meta, std::string* rv, std::s
     }
     return true;
   });
+}
+
+// metadata.continue of a list page, read from the front of the body (the
+// server writes metadata before items) without scanning the items.
+std::string PeekContinue(std::string_view doc) {
+  std::string rv, cont;
+  bool found = false;
+  size_t pos = 0;
+  json::WalkMembers(doc, &pos, [&](std::string_view key, json::Span, size_t* vpos) -> Status {
+    json::Span v;
+    if (Status s = json::ScanValue(doc, vpos, &v); !s.ok()) return s;
+    if (json::KeyEquals(key, "metadata")) {
+      ReadListMeta(doc, v, &rv, &cont);
+      found = true;
+      return Status::Conflict("stop");  // ends the walk early; not an error
+    }
+    return Status::Ok();
+  });
+  return found ? cont : "";
 }
 
 }  // namespace
@@ -174,6 +194,8 @@ void ResourceSynchro::StartOnLoop() {
   if (closed_) return;
   uint64_t gen = ++gen_;
   StopActive();
+  pages_queued_ = 0;
+  deferred_continue_.clear();
   metrics_->lists->Inc();
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -206,7 +228,30 @@ void ResourceSynchro::RequestPage(const std::string& continue_token, uint64_t ge
           (void)had_continue;
           return;
         }
-        self->strand_->Submit([self, gen, body = std::move(r.body)]() mutable { self->ProcessPage(gen, std::move(body)); });
+        // Pipelining: ask for the next page while this one is processed.
+        // At most kMaxQueuedPages wait for processing, bounding memory.
+        std::string next = PeekContinue(r.body);
+        bool last = next.empty();
+        ++self->pages_queued_;
+        if (!last) {
+          if (self->pages_queued_ < kMaxQueuedPages) {
+            self->RequestPage(next, gen);
+          } else {
+            self->deferred_continue_ = std::move(next);
+          }
+        }
+        self->strand_->Submit([self, gen, last, body = std::move(r.body)]() mutable {
+          self->ProcessPage(gen, std::move(body), last);
+          self->ctx_.transport->Post([self, gen] {
+            if (gen != self->gen_) return;
+            --self->pages_queued_;
+            if (!self->deferred_continue_.empty() && self->request_id_ == 0) {
+              std::string next = std::move(self->deferred_continue_);
+              self->deferred_continue_.clear();
+              self->RequestPage(next, gen);
+            }
+          });
+        });
       });
 }
 
@@ -214,59 +259,71 @@ std::string ResourceSynchro::KeyOf(const kube::NormalizedObject& o) const {
   return o.namespace_name.empty() ? o.name : o.namespace_name + "/" + o.name;
 }
 
-void ResourceSynchro::ProcessPage(uint64_t gen, std::string body) {
+void ResourceSynchro::ProcessPage(uint64_t gen, std::string body, bool last) {
   if (gen != gen_) return;
   std::string_view doc = body;
-  size_t pos = 0;
-  json::SkipSpace(doc, &pos);
   std::string cont, rv;
-  json::Span items;
-  Status s = json::ForEachMember(doc, json::Span{pos, doc.size()}, [&](std::string_view key, json::Span, json::Span v) {
+  const auto now = Clock::now();
+  // One pass over the page: items are normalized where they lie.
+  auto on_item = [&](size_t* pos) -> Status {
+    size_t begin = *pos;
+    auto o = kube::NormalizeObjectAt(doc, pos, normalize_);
+    if (!o.ok()) {
+      *pos = begin;
+      json::Span skipped;
+      if (Status s = json::ScanValue(doc, pos, &skipped); !s.ok()) return s;  // the page itself is broken
+      metrics_->failed->Inc();
+      std::lock_guard<std::mutex> l(mu_);
+      ++dropped_;
+      last_drop_message_ = o.status().message();
+      PEDIA_LOG_ERROR("dropping an object that cannot be synced", {"cluster", ctx_.cluster},
+                      {"resource", target_.gvr.ToString()}, {"err", o.status().message()});
+      return Status::Ok();
+    }
+    std::string key = KeyOf(o.value());
+    seen_.insert(key);
+    auto known = known_.find(key);
+    if (known != known_.end() && known->second == o->resource_version) return Status::Ok();
+    storage::Write w;
+    w.op = storage::Write::kUpsert;
+    w.object = {std::move(o->namespace_name), std::move(o->name), std::move(o->uid), std::move(o->owner_uid),
+                std::move(o->resource_version), o->creation_unix_ms,
+                o->deletion_unix_ms == kube::kNoTime ? PEDIA_STORAGE_NO_TIME : o->deletion_unix_ms,
+                std::move(o->labels), std::move(o->json)};
+    batch_.push_back(std::move(w));
+    batch_arrival_.push_back(now);
+    return Status::Ok();
+  };
+  size_t pos = 0;
+  Status s = json::WalkMembers(doc, &pos, [&](std::string_view key, json::Span, size_t* vpos) -> Status {
+    if (json::KeyEquals(key, "items")) {
+      json::SkipSpace(doc, vpos);
+      if (*vpos < doc.size() && doc[*vpos] == 'n') {  // "items": null
+        json::Span v;
+        return json::ScanValue(doc, vpos, &v);
+      }
+      return json::WalkElements(doc, vpos, on_item);
+    }
+    json::Span v;
+    if (Status scan = json::ScanValue(doc, vpos, &v); !scan.ok()) return scan;
     if (json::KeyEquals(key, "metadata")) ReadListMeta(doc, v, &rv, &cont);
-    else if (json::KeyEquals(key, "items")) items = v;
-    return true;
+    return Status::Ok();
   });
-  if (!s.ok() || (!items.empty() && json::TypeOf(doc, items) != json::Type::kArray)) {
-    Status bad = Status::InvalidArgument("list " + target_.gvr.ToString() + ": the response is not a valid list" +
-                                         (s.ok() ? "" : "\nDETAIL: " + s.message()));
+  if (!s.ok()) {
+    batch_.clear();
+    batch_arrival_.clear();
+    Status bad = Status::InvalidArgument("list " + target_.gvr.ToString() +
+                                         ": the response is not a valid list\nDETAIL: " + s.message());
     ctx_.transport->Post([self = shared_from_this(), gen, bad] { self->Retry(gen, bad, true); });
     return;
   }
-  const auto now = Clock::now();
-  if (!items.empty()) {
-    json::ForEachElement(doc, items, [&](json::Span item) {
-      auto o = kube::NormalizeObject(item.In(doc), normalize_);
-      if (!o.ok()) {
-        metrics_->failed->Inc();
-        std::lock_guard<std::mutex> l(mu_);
-        ++dropped_;
-        last_drop_message_ = o.status().message();
-        PEDIA_LOG_ERROR("dropping an object that cannot be synced", {"cluster", ctx_.cluster},
-                        {"resource", target_.gvr.ToString()}, {"err", o.status().message()});
-        return true;
-      }
-      std::string key = KeyOf(o.value());
-      seen_.insert(key);
-      auto known = known_.find(key);
-      if (known != known_.end() && known->second == o->resource_version) return true;
-      storage::Write w;
-      w.op = storage::Write::kUpsert;
-      w.object = {std::move(o->namespace_name), std::move(o->name), std::move(o->uid), std::move(o->owner_uid),
-                  std::move(o->resource_version), o->creation_unix_ms,
-                  o->deletion_unix_ms == kube::kNoTime ? PEDIA_STORAGE_NO_TIME : o->deletion_unix_ms,
-                  std::move(o->labels), std::move(o->json)};
-      batch_.push_back(std::move(w));
-      batch_arrival_.push_back(now);
-      return true;
-    });
-  }
+  const auto normalized = Clock::now();
   if (Status f = Flush(); !f.ok()) return OnStorageFailure(gen, f);
-  if (!cont.empty()) {
-    ctx_.transport->Post([self = shared_from_this(), gen, cont] {
-      if (gen == self->gen_) self->RequestPage(cont, gen);
-    });
-    return;
-  }
+  PEDIA_LOG_V(4, "list page written", {"cluster", ctx_.cluster}, {"resource", target_.gvr.ToString()},
+              {"bytes", body.size()},
+              {"normalizeMs", std::chrono::duration<double, std::milli>(normalized - now).count()},
+              {"writeMs", std::chrono::duration<double, std::milli>(Clock::now() - normalized).count()});
+  if (!last) return;  // the next page was requested when this one arrived
   list_rv_ = rv;
   FinishList(gen);
 }
@@ -420,15 +477,30 @@ void ResourceSynchro::ProcessLines(uint64_t gen) {
     std::string_view doc = line;
     std::string type;
     json::Span object;
+    Result<kube::NormalizedObject> o = Status::InvalidArgument("invalid object: watch event without an object");
     size_t pos = 0;
-    json::SkipSpace(doc, &pos);
-    Status s = json::ForEachMember(doc, json::Span{pos, doc.size()}, [&](std::string_view key, json::Span, json::Span v) {
+    // Kubernetes writes "type" before "object", so data objects are
+    // normalized in place; anything else is scanned and handled below.
+    Status s = json::WalkMembers(doc, &pos, [&](std::string_view key, json::Span, size_t* vpos) -> Status {
+      if (json::KeyEquals(key, "object") && (type == "ADDED" || type == "MODIFIED" || type == "DELETED")) {
+        json::SkipSpace(doc, vpos);
+        size_t begin = *vpos;
+        o = kube::NormalizeObjectAt(doc, vpos, normalize_);
+        if (o.ok()) {
+          object = {begin, *vpos};
+          return Status::Ok();
+        }
+        *vpos = begin;  // not an object we can store: still find its end
+        return json::ScanValue(doc, vpos, &object);
+      }
+      json::Span v;
+      if (Status scan = json::ScanValue(doc, vpos, &v); !scan.ok()) return scan;
       if (json::KeyEquals(key, "type")) {
         if (auto t = json::DecodeString(doc, v); t.ok()) type = t.value();
       } else if (json::KeyEquals(key, "object")) {
         object = v;
       }
-      return true;
+      return Status::Ok();
     });
     if (!s.ok() || type.empty() || object.empty()) {
       metrics_->failed->Inc();
@@ -455,7 +527,10 @@ void ResourceSynchro::ProcessLines(uint64_t gen) {
       }
       break;
     }
-    auto o = kube::NormalizeObject(object.In(doc), normalize_);
+    if (!o.ok() && type != "ADDED" && type != "MODIFIED" && type != "DELETED") {
+      PEDIA_LOG_V(2, "ignoring a watch event of unknown type", {"cluster", ctx_.cluster}, {"type", type});
+      continue;
+    }
     if (!o.ok()) {
       metrics_->failed->Inc();
       std::lock_guard<std::mutex> l(mu_);

@@ -94,7 +94,7 @@ class ResourceSynchro : public std::enable_shared_from_this<ResourceSynchro> {
   void RelistAfterGone(uint64_t gen);
 
   // Strand.
-  void ProcessPage(uint64_t gen, std::string body);
+  void ProcessPage(uint64_t gen, std::string body, bool last);
   void FinishList(uint64_t gen);
   void ProcessLines(uint64_t gen);
   Status Flush();
@@ -120,6 +120,8 @@ class ResourceSynchro : public std::enable_shared_from_this<ResourceSynchro> {
   // Loop thread only.
   kube::RequestId request_id_ = 0;
   kube::TimerId timer_id_ = 0;
+  int pages_queued_ = 0;           // list pages received, not yet processed
+  std::string deferred_continue_;  // next page to request once one is processed
 
   // Strand only.
   KnownVersions known_;

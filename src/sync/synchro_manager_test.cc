@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 #include "kube/connection_config.h"
 #include "storage/memory/memory_storage.h"
 #include "sync/fake_member_for_test.h"
+#include "sync/kubesim_for_test.h"
 
 namespace pedia::sync {
 namespace {
@@ -279,6 +281,117 @@ TEST_CASE("synchro manager validates its options", "[sync]") {
   auto m = SynchroManager::Create(o, st.get());
   REQUIRE(m.ok());
   CHECK(m.value()->Start().IsNotFound());
+}
+
+}  // namespace
+}  // namespace pedia::sync
+
+// ---- Against tests/kubesim (run by the meson test "sync-kubesim") ----
+
+namespace pedia::sync {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+constexpr const char* kSyncPodsAndDeployments =
+    "  syncResources:\n  - {group: \"\", resources: [pods]}\n  - {group: apps, resources: [deployments]}\n";
+
+std::string PodBody(const std::string& name) {
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
+         R"(","namespace":"ns-00","labels":{"e2e":"yes"}},"spec":{"containers":[{"name":"c","image":"busybox"}]}})";
+}
+
+TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
+  auto started = testing::Kubesim::Start(2, 300, "sim-token");
+  REQUIRE(started.ok());
+  auto& ks = *started.value();
+  const std::string c0 = ks.clusters()[0].name, c1 = ks.clusters()[1].name;
+  Fixture f;
+  std::string manifests =
+      "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c0 +
+      "}\nspec:\n  kubeconfig: " + Base64(ReadFile(ks.clusters()[0].kubeconfig_path)) + "\n" +
+      kSyncPodsAndDeployments + "---\n" +
+      "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c1 +
+      "}\nspec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("sim-token") +
+      "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments + "---\n";
+  f.WriteConfig(manifests);
+  f.StartManager();
+
+  const storage::Gvr pods{"", "v1", "pods"}, deployments{"apps", "v1", "deployments"};
+  auto in_sync = [&](const std::string& c) {
+    return Stored(f.storage.get(), c, pods) == ks.Snapshot(c, "/api/v1/pods") &&
+           Stored(f.storage.get(), c, deployments) == ks.Snapshot(c, "/apis/apps/v1/deployments");
+  };
+  REQUIRE(WaitFor([&] { return in_sync(c0) && in_sync(c1); }, 30s));
+  CHECK(Stored(f.storage.get(), c0, pods).size() >= 300);
+  REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), c1), "Ready", "status") == "True"; }));
+  CHECK(Record(f.storage.get(), c1)["status"]["apiserver"] == ks.clusters()[1].url);
+
+  SECTION("creates, updates and deletes propagate") {
+    REQUIRE(ks.Request(c0, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("e2e-new")).ok());
+    REQUIRE(ks.Request(c0, "PATCH", "/api/v1/namespaces/ns-00/pods/e2e-new", R"({"metadata":{"labels":{"v":"2"}}})").ok());
+    auto victim = Stored(f.storage.get(), c1, pods).begin()->first;
+    auto slash = victim.find('/');
+    REQUIRE(ks.Request(c1, "DELETE", "/api/v1/namespaces/" + victim.substr(0, slash) + "/pods/" + victim.substr(slash + 1)).ok());
+    REQUIRE(WaitFor([&] { return in_sync(c0) && in_sync(c1); }));
+    CHECK(Stored(f.storage.get(), c0, pods).count("ns-00/e2e-new"));
+  }
+  SECTION("dropped watches and a forced 410 are survived") {
+    REQUIRE(ks.Control(c0, "drop-watches").ok());
+    REQUIRE(ks.Request(c0, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("after-drop")).ok());
+    REQUIRE(WaitFor([&] { return in_sync(c0); }));
+    REQUIRE(ks.Control(c0, "compact").ok());
+    REQUIRE(ks.Control(c0, "drop-watches").ok());
+    REQUIRE(ks.Request(c0, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("after-compact")).ok());
+    REQUIRE(WaitFor([&] { return in_sync(c0); }));
+  }
+  SECTION("a member going down and up is survived") {
+    REQUIRE(ks.Control(c1, "down").ok());
+    REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), c1), "ClusterHealthy", "status") == "False"; }, 20s));
+    CHECK(Condition(Record(f.storage.get(), c1), "ClusterHealthy") == "NotReachable");
+    REQUIRE(ks.Control(c1, "up").ok());
+    REQUIRE(ks.Request(c1, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("after-up")).ok());
+    REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), c1), "ClusterHealthy", "status") == "True"; }, 20s));
+    REQUIRE(WaitFor([&] { return in_sync(c1); }));
+    CHECK(in_sync(c0));
+  }
+  SECTION("a CRD created at run time is synced") {
+    f.WriteConfig(manifests + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
+                              "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
+    // Reference the ClusterSyncResources from c0 only.
+    std::string with_ref = manifests;
+    with_ref.replace(with_ref.find("spec:\n"), 6, "spec:\n  syncResourcesRefName: extra\n");
+    f.WriteConfig(with_ref + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: ClusterSyncResources\n"
+                             "metadata: {name: extra}\nspec:\n  syncResources:\n  - {group: ex.io, resources: [widgets]}\n");
+    std::string crd = R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+      "metadata":{"name":"widgets.ex.io"},"spec":{"group":"ex.io","scope":"Namespaced",
+      "names":{"plural":"widgets","singular":"widget","kind":"Widget","listKind":"WidgetList"},
+      "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}},
+      "additionalPrinterColumns":[{"name":"Size","type":"integer","jsonPath":".spec.size"}]}]}})";
+    auto created = ks.Request(c0, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    REQUIRE(created.ok());
+    REQUIRE(WaitFor([&] { return ks.Request(c0, "GET", "/apis/ex.io/v1/widgets").ok(); }));
+    REQUIRE(ks.Request(c0, "POST", "/apis/ex.io/v1/namespaces/ns-00/widgets",
+                       R"({"apiVersion":"ex.io/v1","kind":"Widget","metadata":{"name":"w1","namespace":"ns-00"},"spec":{"size":3}})")
+                .ok());
+    storage::Gvr widgets{"ex.io", "v1", "widgets"};
+    REQUIRE(WaitFor([&] { return Stored(f.storage.get(), c0, widgets).size() == 1; }, 20s));
+    CHECK(Stored(f.storage.get(), c1, widgets).empty());
+  }
+  SECTION("bad credentials get the right condition while the others keep syncing") {
+    f.WriteConfig(manifests + "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: bad}\n"
+                              "spec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("wrong") +
+                  "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments);
+    REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), "bad"), "SynchroRunning") == "InitialFailed"; }));
+    CHECK(Condition(Record(f.storage.get(), "bad"), "SynchroRunning", "message").find("401") != std::string::npos);
+    REQUIRE(ks.Request(c1, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("while-bad")).ok());
+    REQUIRE(WaitFor([&] { return in_sync(c1); }));
+  }
 }
 
 }  // namespace

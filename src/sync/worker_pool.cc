@@ -1,5 +1,7 @@
 #include "sync/worker_pool.h"
 
+#include <chrono>
+
 namespace pedia::sync {
 
 WorkerPool::WorkerPool(int threads) {
@@ -54,8 +56,10 @@ void Strand::Submit(std::function<void()> task) {
 }
 
 void Strand::RunBatch() {
-  // Runs a bounded number of tasks, then yields the thread to other strands.
-  for (int i = 0; i < 64; ++i) {
+  // Runs tasks for a bounded time, then yields the thread to other strands
+  // (a list page can take milliseconds; one cluster must not starve others).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+  for (int i = 0; i < 64 && std::chrono::steady_clock::now() < deadline; ++i) {
     std::function<void()> task;
     {
       std::lock_guard<std::mutex> l(mu_);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The checked-in completions and man pages match what the binary generates,
 # parse in their shells, and complete what they should.
-# Usage: generated_test.sh PEDIA SOURCE_ROOT
+# Usage: generated_test.sh PEDIA SOURCE_ROOT FIXTURE_DIR
 source "$(dirname "$0")/lib.sh"
-pedia=$1
+pedia=$(realpath "$1")
 src=$2
+fixtures=$3
 stale_hint="run scripts/update-generated.sh and commit the result"
 
 for shell in bash zsh fish; do
@@ -77,6 +78,21 @@ desc="bash completes files for plugin inspect"
 touch "$tmp/some-plugin.so"
 run complete_bash pedia plugin inspect "$tmp/some-pl"
 expect 0 "$tmp/some-plugin.so"
+
+desc="pedia __complete storage-names lists built-ins and compatible plugins, without loading them"
+export PEDIA_FIXTURE_MARKER=$tmp/loaded
+run env STORAGE_PLUGINS="$fixtures" "$pedia" __complete storage-names
+expect 0 "memory" "internal" "c-trivial" "open-crashes"
+expect_not "abi-two"
+checks=$((checks + 1))
+if [[ ! -e $PEDIA_FIXTURE_MARKER ]]; then echo "ok: no plugin loaded"; else fail "__complete loaded a plugin"; fi
+unset PEDIA_FIXTURE_MARKER
+
+desc="bash completes --storage-name from built-ins and \$STORAGE_PLUGINS"
+run env PATH="$(dirname "$pedia"):$PATH" STORAGE_PLUGINS="$fixtures" bash -c '
+  source "$1"; COMP_WORDS=(pedia apiserver --storage-name ""); COMP_CWORD=3; _pedia
+  printf "%s\n" "${COMPREPLY[@]}"' _ "$tmp/pedia.bash"
+expect 0 "memory" "internal" "c-trivial"
 
 desc="fish completes plugin subcommands"
 if command -v fish >/dev/null; then

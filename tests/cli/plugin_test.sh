@@ -35,6 +35,23 @@ run "$pedia" plugin list --dir "$fixtures"
 expect 0 "open-crashes" "entry-null"
 expect_not "refusing to run"
 
+# valid-c.so's ELF constructor creates $PEDIA_FIXTURE_MARKER when it is loaded.
+export PEDIA_FIXTURE_MARKER=$tmp/loaded
+for cmd in "list --dir $fixtures" "list -o json --dir $fixtures" "inspect $fixtures/valid-c.so" \
+  "inspect -o json $fixtures/valid-c.so"; do
+  desc="plugin $cmd does not dlopen"
+  rm -f "$PEDIA_FIXTURE_MARKER"
+  run "$pedia" plugin $cmd
+  checks=$((checks + 1))
+  if [[ $rc == 0 && ! -e $PEDIA_FIXTURE_MARKER ]]; then echo "ok: $desc"; else fail "$desc (rc $rc)"; fi
+done
+desc="plugin validate does load it (the marker check can fail)"
+rm -f "$PEDIA_FIXTURE_MARKER"
+run "$pedia" plugin validate "$fixtures/valid-c.so"
+checks=$((checks + 1))
+if [[ -e $PEDIA_FIXTURE_MARKER ]]; then echo "ok: $desc"; else fail "$desc"; fi
+unset PEDIA_FIXTURE_MARKER
+
 desc="list of an empty directory"
 mkdir -p "$tmp/empty"
 run "$pedia" plugin list --dir "$tmp/empty"
@@ -137,6 +154,21 @@ timeout=1s v "$fixtures/open-hangs.so"
 expect 1 "FAILED  open with the storage config" "did not finish within 1s" "raise --timeout"
 checks=$((checks + 1))
 if (($(date +%s) - start < 10)); then echo "ok: hang killed promptly"; else fail "hang took $(($(date +%s) - start))s"; fi
+
+desc="validate: extra exported symbols are a warning, not a failure"
+v "$fixtures/extra-exports.so"
+expect 1 "warning exports only pedia_storage_plugin_entry" "the plugin also exports pedia_fixture_helper" \
+  "HINT:  Link with -Wl,--version-script" ", 1 warning"
+desc="validate: no warning for a plugin linked with plugin.map"
+v "$fixtures/valid-c.so"
+expect_not "warning"
+
+desc="validate: a helper process forked by the plugin does not keep validate waiting"
+start=$(date +%s)
+v "$fixtures/open-forks.so"
+expect 1 "ok      open with the storage config" "ok      close"
+checks=$((checks + 1))
+if (($(date +%s) - start < 10)); then echo "ok: returned promptly"; else fail "validate waited $(($(date +%s) - start))s"; fi
 
 desc="validate: a bad --timeout"
 run "$pedia" plugin validate --timeout soon "$fixtures/valid-c.so"

@@ -66,11 +66,16 @@ Response ErrorResponse(const Status& s, const ResourceType* type, const std::str
     if (close != std::string::npos) name = s.message().substr(open + 1, close - open - 1);
   }
   switch (s.code()) {
-    case Status::kNotFound: return StatusResponse(404, "NotFound", s.message(), Details(type, name));
-    case Status::kAlreadyExists: return StatusResponse(409, "AlreadyExists", s.message(), Details(type, name));
-    case Status::kConflict: return StatusResponse(409, "Conflict", s.message(), Details(type, name));
-    case Status::kExpired: return StatusResponse(410, "Expired", s.message());
-    case Status::kUnimplemented: return StatusResponse(415, "UnsupportedMediaType", s.message());
+    case Status::kNotFound:
+      return StatusResponse(404, "NotFound", s.message(), Details(type, name));
+    case Status::kAlreadyExists:
+      return StatusResponse(409, "AlreadyExists", s.message(), Details(type, name));
+    case Status::kConflict:
+      return StatusResponse(409, "Conflict", s.message(), Details(type, name));
+    case Status::kExpired:
+      return StatusResponse(410, "Expired", s.message());
+    case Status::kUnimplemented:
+      return StatusResponse(415, "UnsupportedMediaType", s.message());
     case Status::kUnavailable: {
       Response r = StatusResponse(
           504, "Timeout", s.message(),
@@ -83,7 +88,8 @@ Response ErrorResponse(const Status& s, const ResourceType* type, const std::str
         return StatusResponse(422, "Invalid", s.message(), Details(type, name));
       }
       return StatusResponse(400, "BadRequest", s.message());
-    default: return StatusResponse(500, "InternalError", s.message());
+    default:
+      return StatusResponse(500, "InternalError", s.message());
   }
 }
 
@@ -228,7 +234,9 @@ std::string ObjectBody(const Object& o, const std::string& api_version) {
 
 ApiHandler::ApiHandler(std::shared_ptr<Cluster> cluster, AuthConfig auth, Scheduler* scheduler,
                        std::string self_address)
-    : cluster_(std::move(cluster)), auth_(std::move(auth)), scheduler_(scheduler),
+    : cluster_(std::move(cluster)),
+      auth_(std::move(auth)),
+      scheduler_(scheduler),
       self_address_(std::move(self_address)) {}
 
 void ApiHandler::Handle(Request&& request, std::shared_ptr<Responder> responder) {
@@ -247,8 +255,9 @@ void ApiHandler::Handle(Request&& request, std::shared_ptr<Responder> responder)
                            : code == 503 ? "ServiceUnavailable"
                            : code == 504 ? "Timeout"
                                          : "InternalError";
-      Response r = StatusResponse(code, reason, code == 429 ? "Too many requests, please try again later."
-                                                            : "injected failure (kubesim fault)");
+      Response r = StatusResponse(
+          code, reason,
+          code == 429 ? "Too many requests, please try again later." : "injected failure (kubesim fault)");
       if (code == 429 || code == 503) r.headers.emplace_back("Retry-After", "1");
       responder->Send(std::move(r));
       return;
@@ -257,8 +266,7 @@ void ApiHandler::Handle(Request&& request, std::shared_ptr<Responder> responder)
   int delay = faults.delay_ms.load();
   if (delay > 0) {
     auto shared = std::make_shared<Request>(std::move(request));
-    scheduler_->After(std::chrono::milliseconds(delay),
-                      [this, shared, responder] { Serve(*shared, responder); });
+    scheduler_->After(std::chrono::milliseconds(delay), [this, shared, responder] { Serve(*shared, responder); });
     return;
   }
   Serve(request, responder);
@@ -273,8 +281,7 @@ void ApiHandler::Serve(const Request& request, const std::shared_ptr<Responder>&
     bool ok = false;
     if (pedia::StartsWith(authorization, "Bearer ") && !auth_.token.empty()) {
       std::string_view given = pedia::Trim(authorization.substr(7));
-      ok = given.size() == auth_.token.size() &&
-           CRYPTO_memcmp(given.data(), auth_.token.data(), given.size()) == 0;
+      ok = given.size() == auth_.token.size() && CRYPTO_memcmp(given.data(), auth_.token.data(), given.size()) == 0;
     }
     if (!ok) {
       responder->Send(StatusResponse(401, "Unauthorized", "Unauthorized"));
@@ -319,9 +326,12 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
   }
   auto types = cluster_->Types();
   if (p == "/api" || p == "/api/") {
-    responder.Send(Json(200, R"({"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[)"
-                             R"({"clientCIDR":"0.0.0.0/0","serverAddress":")" +
-                                 self_address_ + "\"}]}"));
+    responder.Send(Json(
+        200,
+        R"({"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[)"
+        R"({"clientCIDR":"0.0.0.0/0","serverAddress":)" +
+            pedia::JsonQuote(request.Header("host").empty() ? self_address_ : std::string(request.Header("host"))) +
+            "}]}"));
     return true;
   }
   // group -> versions (first is preferred), and (group, version) -> types.
@@ -332,6 +342,7 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
       if (std::find(versions.begin(), versions.end(), v) == versions.end()) versions.push_back(v);
     }
   }
+  for (auto& [name, versions] : groups) std::stable_sort(versions.begin(), versions.end(), KubeVersionBefore);
   auto types_of = [&](const std::string& group, const std::string& version) {
     std::vector<ResourceType> out;
     for (const auto& t : types) {
@@ -341,8 +352,8 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
   };
   auto resource_list = [&](const std::string& group, const std::string& version) {
     std::string gv = group.empty() ? version : group + "/" + version;
-    return Json(200, R"({"kind":"APIResourceList","apiVersion":"v1","groupVersion":")" + gv +
-                         R"(","resources":[)" + ResourceEntries(types_of(group, version), version) + "]}");
+    return Json(200, R"({"kind":"APIResourceList","apiVersion":"v1","groupVersion":")" + gv + R"(","resources":[)" +
+                         ResourceEntries(types_of(group, version), version) + "]}");
   };
   if (p == "/api/v1" || p == "/api/v1/") {
     responder.Send(resource_list("", "v1"));
@@ -372,8 +383,8 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
         std::string gv = group.empty() ? "api/" + v : "apis/" + group + "/" + v;
         if (!first) s += ",";
         first = false;
-        s += "\"" + gv + R"(":{"serverRelativeURL":"/openapi/v3/)" + gv + "?hash=" +
-             std::to_string(types.size()) + "\"}";
+        s += "\"" + gv + R"(":{"serverRelativeURL":"/openapi/v3/)" + gv + "?hash=" + std::to_string(types.size()) +
+             "\"}";
       }
     }
     responder.Send(Json(200, s + "}}"));
@@ -389,8 +400,8 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
     } else {
       return false;
     }
-    std::string s = R"({"openapi":"3.0.0","info":{"title":"Kubernetes","version":")" +
-                    cluster_->options().k8s_version + R"("},"paths":{)";
+    std::string s = R"({"openapi":"3.0.0","info":{"title":"Kubernetes","version":")" + cluster_->options().k8s_version +
+                    R"("},"paths":{)";
     bool first = true;
     for (const auto& t : types_of(group, version)) {
       std::string prefix = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
@@ -536,13 +547,14 @@ void ApiHandler::ServeResource(const Request& request, const std::shared_ptr<Res
 
   if (method == "POST") {
     if (!name.empty()) {
-      return responder->Send(StatusResponse(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+      return responder->Send(
+          StatusResponse(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
     }
     return answer_object(201, cluster_->Create(*type, ns, request.body, manager));
   }
   if (name.empty()) {
-    return responder->Send(StatusResponse(405, "MethodNotAllowed",
-                                          "the server does not allow this method on the requested resource"));
+    return responder->Send(
+        StatusResponse(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
   }
   if (method == "PUT") {
     return answer_object(200, cluster_->Update(*type, ns, name, request.body, sub == "status", manager));
@@ -559,10 +571,11 @@ void ApiHandler::ServeResource(const Request& request, const std::shared_ptr<Res
     pedia::AppendJsonQuoted(details, name);
     if (!type->group.empty()) details += ",\"group\":\"" + type->group + "\"";
     details += ",\"kind\":\"" + type->resource + "\",\"uid\":\"" + (*r)->uid + "\"}";
-    return responder->Send(Json(200, R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":)" +
-                                         details + "}"));
+    return responder->Send(
+        Json(200, R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":)" + details + "}"));
   }
-  responder->Send(StatusResponse(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+  responder->Send(
+      StatusResponse(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
 }
 
 }  // namespace kubesim

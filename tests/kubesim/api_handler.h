@@ -13,8 +13,8 @@
 namespace kubesim {
 
 struct AuthConfig {
-  std::string token;             // accepted bearer token; "" = none
-  bool client_certs = false;     // a verified client certificate authenticates
+  std::string token;          // accepted bearer token; "" = none
+  bool client_certs = false;  // a verified client certificate authenticates
   bool Required() const { return !token.empty() || client_certs; }
 };
 

@@ -156,9 +156,12 @@ bool Matches(const Object& obj, const std::string& ns, const std::vector<pedia::
 
 const char* EventName(EventType t) {
   switch (t) {
-    case EventType::kAdded: return "ADDED";
-    case EventType::kModified: return "MODIFIED";
-    default: return "DELETED";
+    case EventType::kAdded:
+      return "ADDED";
+    case EventType::kModified:
+      return "MODIFIED";
+    default:
+      return "DELETED";
   }
 }
 
@@ -197,8 +200,8 @@ void StrategicMerge(json& target, const json& patch) {
     } else if (value.is_array() && target.contains(key) && named_objects(target[key]) && named_objects(value)) {
       json& list = target[key];
       for (const json& element : value) {
-        auto found = std::find_if(list.begin(), list.end(),
-                                  [&](const json& e) { return e["name"] == element["name"]; });
+        auto found =
+            std::find_if(list.begin(), list.end(), [&](const json& e) { return e["name"] == element["name"]; });
         bool remove = element.value("$patch", "") == "delete";
         if (found != list.end()) {
           if (remove) {
@@ -268,8 +271,33 @@ bool IsSelectableField(const ResourceType& type, const std::string& field) {
   return std::find(fields.begin(), fields.end(), field) != fields.end();
 }
 
+// Objects of one kind.  Writes go through Set/Erase so that the sorted
+// vector, rebuilt lazily for the next list, stays right: a page is then a
+// binary search plus `limit` steps instead of a walk over the whole map.
 struct Cluster::Store {
   std::map<std::string, ObjectPtr> objects;  // by "namespace/name"
+
+  void Set(const std::string& key, ObjectPtr obj) {
+    objects[key] = std::move(obj);
+    sorted_valid_ = false;
+  }
+  void Erase(const std::string& key) {
+    objects.erase(key);
+    sorted_valid_ = false;
+  }
+  const std::vector<ObjectPtr>& Sorted() {
+    if (!sorted_valid_) {
+      sorted_.clear();
+      sorted_.reserve(objects.size());
+      for (const auto& [key, obj] : objects) sorted_.push_back(obj);
+      sorted_valid_ = true;
+    }
+    return sorted_;
+  }
+
+ private:
+  std::vector<ObjectPtr> sorted_;
+  bool sorted_valid_ = false;
 };
 
 struct Cluster::Watcher {
@@ -277,6 +305,7 @@ struct Cluster::Watcher {
   std::string api_version;  // as requested
   std::string kind;
   WatchOptions options;
+  uint64_t after_rv = 0;  // a watch from a future RV skips events up to it
   std::shared_ptr<pedia::http::ResponseStream> stream;
   std::chrono::steady_clock::time_point deadline;
   std::shared_ptr<std::atomic<bool>> closed = std::make_shared<std::atomic<bool>>(false);
@@ -405,14 +434,16 @@ Result<ListResult> Cluster::List(const ResourceType& type, const std::string& ve
       if (snapshot > rv_) return TooLarge(snapshot, rv_);
     } else if (o.resource_version.empty()) {
       if (!match.empty()) {
-        return Status::InvalidArgument("resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
-                                       "resourceVersion is provided");
+        return Status::InvalidArgument(
+            "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless "
+            "resourceVersion is provided");
       }
       snapshot = rv_;
     } else if (o.resource_version == "0") {
       if (match == "Exact") {
-        return Status::InvalidArgument("resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is "
-                                       "forbidden for resourceVersion \"0\"");
+        return Status::InvalidArgument(
+            "resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is "
+            "forbidden for resourceVersion \"0\"");
       }
       snapshot = rv_;
       limit = 0;  // served from the watch cache, which does not paginate
@@ -430,53 +461,77 @@ Result<ListResult> Cluster::List(const ResourceType& type, const std::string& ve
       }
     }
 
-    auto& store = StoreFor(type).objects;
-    // The state at snapshot: current objects, overlaid with what later events
-    // changed (the earliest prev after snapshot wins).
-    std::map<std::string, ObjectPtr> overlay;
-    if (snapshot < rv_) {
-      std::string key = type.Key();
-      for (const auto& e : history_) {
-        if (e.rv <= snapshot || e.type_key != key) continue;
-        overlay.try_emplace(e.object->Key(), e.prev);
-      }
-    }
+    Store& kind_store = StoreFor(type);
+    auto& store = kind_store.objects;
+    bool filtering = !o.labels.empty() || !o.fields.empty();
     std::string prefix = o.ns.empty() ? "" : o.ns + "/";
     if (start < prefix) start = prefix;
-    auto cur = store.lower_bound(start);
-    auto ovl = overlay.lower_bound(start);
     std::string last_key;
     bool more = false;
-    int64_t seen_after = 0;
-    bool filtering = !o.labels.empty() || !o.fields.empty();
-    while (cur != store.end() || ovl != overlay.end()) {
-      const std::string* key;
-      ObjectPtr obj;
-      if (ovl == overlay.end() || (cur != store.end() && cur->first < ovl->first)) {
-        key = &cur->first;
-        obj = cur->second;
-        ++cur;
-      } else {
-        if (cur != store.end() && cur->first == ovl->first) ++cur;
-        key = &ovl->first;
-        obj = ovl->second;
-        ++ovl;
+    if (snapshot == rv_) {
+      // The latest state: page through the sorted vector.
+      const auto& sorted = kind_store.Sorted();
+      auto key_less = [](const ObjectPtr& obj, const std::string& key) { return obj->Key() < key; };
+      size_t i = std::lower_bound(sorted.begin(), sorted.end(), start, key_less) - sorted.begin();
+      size_t end = sorted.size();
+      if (!prefix.empty()) {
+        // Keys of one namespace end before ns + '0' ('/' + 1).
+        end = std::lower_bound(sorted.begin(), sorted.end(), o.ns + "0", key_less) - sorted.begin();
       }
-      if (!prefix.empty() && !pedia::StartsWith(*key, prefix)) break;
-      if (!obj) continue;
-      if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
-        more = true;
-        ++seen_after;
-        if (filtering) break;
-        continue;
+      for (; i < end; ++i) {
+        const Object& obj = *sorted[i];
+        if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
+          more = true;
+          if (!filtering) remaining = static_cast<int64_t>(end - i);
+          break;
+        }
+        if (!Matches(obj, o.ns, o.labels, o.fields)) continue;
+        items.push_back(sorted[i]);
       }
-      if (!Matches(*obj, o.ns, o.labels, o.fields)) continue;
-      items.push_back(obj);
-      last_key = *key;
-    }
-    if (more) {
-      next_token = ContinueToken(snapshot, last_key);
-      if (!filtering) remaining = seen_after;
+      if (more) next_token = ContinueToken(snapshot, items.back()->Key());
+    } else {
+      // The state at snapshot: current objects, overlaid with what later events
+      // changed (the earliest prev after snapshot wins).
+      std::map<std::string, ObjectPtr> overlay;
+      if (snapshot < rv_) {
+        std::string key = type.Key();
+        for (const auto& e : history_) {
+          if (e.rv <= snapshot || e.type_key != key) continue;
+          overlay.try_emplace(e.object->Key(), e.prev);
+        }
+      }
+      auto cur = store.lower_bound(start);
+      auto ovl = overlay.lower_bound(start);
+      int64_t seen_after = 0;
+      while (cur != store.end() || ovl != overlay.end()) {
+        const std::string* key;
+        const ObjectPtr* obj;
+        if (ovl == overlay.end() || (cur != store.end() && cur->first < ovl->first)) {
+          key = &cur->first;
+          obj = &cur->second;
+          ++cur;
+        } else {
+          if (cur != store.end() && cur->first == ovl->first) ++cur;
+          key = &ovl->first;
+          obj = &ovl->second;
+          ++ovl;
+        }
+        if (!prefix.empty() && !pedia::StartsWith(*key, prefix)) break;
+        if (!*obj) continue;
+        if (limit > 0 && static_cast<int64_t>(items.size()) >= limit) {
+          more = true;
+          ++seen_after;
+          if (filtering) break;
+          continue;
+        }
+        if (!Matches(**obj, o.ns, o.labels, o.fields)) continue;
+        items.push_back(*obj);
+        last_key = *key;
+      }
+      if (more) {
+        next_token = ContinueToken(snapshot, last_key);
+        if (!filtering) remaining = seen_after;
+      }
     }
   }
   ListResult r;
@@ -548,6 +603,7 @@ Status Cluster::Watch(const ResourceType& type, const std::string& version, cons
       if (t == EventType::kDeleted ? before || now : now) w->Send(w->EventLine(t, *e.object));
     }
   }
+  if (!from_now) w->after_rv = start;
   watchers_.emplace(next_watcher_id_++, std::move(w));
   return Status::Ok();
 }
@@ -565,7 +621,7 @@ void Cluster::Record(const ResourceType& type, EventType event, ObjectPtr object
       it = watchers_.erase(it);
       continue;
     }
-    if (w.type_key == key) {
+    if (w.type_key == key && object->rv > w.after_rv) {
       bool now = Matches(*object, w.options.ns, w.options.labels, w.options.fields);
       bool before = prev && Matches(*prev, w.options.ns, w.options.labels, w.options.fields);
       EventType t = event;
@@ -606,12 +662,8 @@ void SetManagedFields(json& j, const std::string& manager, const std::string& op
                       const std::string& api_version) {
   if (manager.empty()) return;
   json& meta = j["metadata"];
-  json entry = {{"manager", manager},
-                {"operation", operation},
-                {"apiVersion", api_version},
-                {"time", NowRfc3339()},
-                {"fieldsType", "FieldsV1"},
-                {"fieldsV1", {{"f:metadata", json::object()}}}};
+  json entry = {{"manager", manager},   {"operation", operation},   {"apiVersion", api_version},
+                {"time", NowRfc3339()}, {"fieldsType", "FieldsV1"}, {"fieldsV1", {{"f:metadata", json::object()}}}};
   if (!meta.contains("managedFields") || !meta["managedFields"].is_array()) meta["managedFields"] = json::array();
   for (auto& e : meta["managedFields"]) {
     if (e.is_object() && e.value("manager", "") == manager && e.value("operation", "") == operation) {
@@ -648,8 +700,9 @@ Result<ObjectPtr> Cluster::CreateObject(const ResourceType& type, const std::str
   std::string body_ns = meta.value("namespace", "");
   if (type.namespaced) {
     if (!body_ns.empty() && body_ns != ns) {
-      return Status::InvalidArgument("the namespace of the provided object does not match the namespace sent on "
-                                     "the request");
+      return Status::InvalidArgument(
+          "the namespace of the provided object does not match the namespace sent on "
+          "the request");
     }
     if (ns.empty()) return Status::InvalidArgument("a namespace is required for " + type.Key());
     meta["namespace"] = ns;
@@ -661,7 +714,8 @@ Result<ObjectPtr> Cluster::CreateObject(const ResourceType& type, const std::str
   if (name.empty()) {
     std::string generate = meta.value("generateName", "");
     if (generate.empty()) {
-      return Status::InvalidArgument(type.kind + " \"\" is invalid: metadata.name: Required value: name or "
+      return Status::InvalidArgument(type.kind +
+                                     " \"\" is invalid: metadata.name: Required value: name or "
                                      "generateName is required");
     }
     static const char* alphabet = "bcdfghjklmnpqrstvwxz2456789";
@@ -715,15 +769,21 @@ Result<ObjectPtr> Cluster::CreateObject(const ResourceType& type, const std::str
     j["status"] = {{"acceptedNames", names},
                    {"storedVersions", {crd_type->storage_version()}},
                    {"conditions",
-                    {{{"type", "NamesAccepted"}, {"status", "True"}, {"reason", "NoConflicts"},
-                      {"message", "no conflicts found"}, {"lastTransitionTime", now}},
-                     {{"type", "Established"}, {"status", "True"}, {"reason", "InitialNamesAccepted"},
-                      {"message", "the initial names have been accepted"}, {"lastTransitionTime", now}}}}};
+                    {{{"type", "NamesAccepted"},
+                      {"status", "True"},
+                      {"reason", "NoConflicts"},
+                      {"message", "no conflicts found"},
+                      {"lastTransitionTime", now}},
+                     {{"type", "Established"},
+                      {"status", "True"},
+                      {"reason", "InitialNamesAccepted"},
+                      {"message", "the initial names have been accepted"},
+                      {"lastTransitionTime", now}}}}};
   }
   SetManagedFields(j, manager, "Update", type.ApiVersion(type.storage_version()));
   uint64_t rv = ++rv_;
   ObjectPtr obj = Finish(type, j, rv);
-  store.objects[key] = obj;
+  store.Set(key, obj);
   if (type.Key() == kCrdKey) RegisterCrdLocked(obj);
   Record(type, EventType::kAdded, obj, nullptr);
   return obj;
@@ -778,7 +838,8 @@ Result<ObjectPtr> Cluster::CommitUpdate(const ResourceType& type, ObjectPtr old,
     }
     if (type.Key() == kCrdKey) {
       auto crd_type = TypeFromCrd(next.dump());
-      if (!crd_type.ok()) return Status::InvalidArgument("invalid CustomResourceDefinition: " + crd_type.status().message());
+      if (!crd_type.ok())
+        return Status::InvalidArgument("invalid CustomResourceDefinition: " + crd_type.status().message());
     }
   }
   next["apiVersion"] = prev["apiVersion"];
@@ -793,7 +854,7 @@ Result<ObjectPtr> Cluster::CommitUpdate(const ResourceType& type, ObjectPtr old,
     RemoveLocked(type, obj);
     return obj;
   }
-  store.objects[obj->Key()] = obj;
+  store.Set(obj->Key(), obj);
   if (type.Key() == kCrdKey) RegisterCrdLocked(obj);
   Record(type, EventType::kModified, obj, old);
   return obj;
@@ -806,8 +867,8 @@ Result<ObjectPtr> Cluster::Update(const ResourceType& type, const std::string& n
   const json& meta = j.value("metadata", json::object());
   std::string body_name = meta.is_object() ? meta.value("name", "") : "";
   if (!body_name.empty() && body_name != name) {
-    return Status::InvalidArgument("the name of the object (" + body_name +
-                                   ") does not match the name on the URL (" + name + ")");
+    return Status::InvalidArgument("the name of the object (" + body_name + ") does not match the name on the URL (" +
+                                   name + ")");
   }
   std::lock_guard lock(mu_);
   auto& store = StoreFor(type);
@@ -862,7 +923,7 @@ void Cluster::RemoveLocked(const ResourceType& type, const ObjectPtr& obj) {
   auto& store = StoreFor(type);
   auto it = store.objects.find(obj->Key());
   ObjectPtr prev = it == store.objects.end() ? nullptr : it->second;
-  if (it != store.objects.end()) store.objects.erase(it);
+  if (it != store.objects.end()) store.Erase(obj->Key());
   Record(type, EventType::kDeleted, obj, prev);
   if (type.Key() == "namespaces") DeleteNamespaceContentsLocked(obj->name);
   if (type.Key() == kCrdKey) UnregisterCrdLocked(obj);
@@ -882,7 +943,7 @@ Result<ObjectPtr> Cluster::Delete(const ResourceType& type, const std::string& n
     j["metadata"]["deletionTimestamp"] = NowRfc3339();
     j["metadata"]["deletionGracePeriodSeconds"] = 0;
     ObjectPtr obj = Finish(type, j, ++rv_);
-    it->second = obj;
+    store.Set(obj->Key(), obj);
     Record(type, EventType::kModified, obj, old);
     return obj;
   }
@@ -905,7 +966,7 @@ void Cluster::DeleteNamespaceContentsLocked(const std::string& ns) {
     for (const auto& old : doomed) {
       json j = json::parse(old->json);
       ObjectPtr obj = Finish(type, j, ++rv_);
-      sit->second->objects.erase(old->Key());
+      sit->second->Erase(old->Key());
       Record(type, EventType::kDeleted, obj, old);
     }
   }
@@ -964,9 +1025,11 @@ void Cluster::NewEpoch(uint64_t base) {
   for (auto& [key, store] : stores_) {
     auto type_it = types_.find(key);
     if (type_it == types_.end()) continue;
-    for (auto& [k, obj] : store->objects) {
-      json j = json::parse(obj->json);
-      obj = Finish(type_it->second, j, ++rv_);
+    std::vector<std::string> keys;
+    for (auto& [k, obj] : store->objects) keys.push_back(k);
+    for (const auto& k : keys) {
+      json j = json::parse(store->objects[k]->json);
+      store->Set(k, Finish(type_it->second, j, ++rv_));
     }
   }
   history_.clear();

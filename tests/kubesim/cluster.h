@@ -18,12 +18,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "base/status.h"
 #include "resource_type.h"
@@ -81,7 +80,7 @@ struct WatchOptions {
 
 struct ClusterOptions {
   std::string name;
-  bool host_mode = false;   // leases; the clusterpedia CRDs are created by the caller
+  bool host_mode = false;         // leases; the clusterpedia CRDs are created by the caller
   size_t history_events = 10000;  // the compaction window, in events
   std::string k8s_version = "v1.30.2";
   uint64_t seed = 1;
@@ -130,8 +129,7 @@ class Cluster {
                                  const std::string& manager);
   /// Returns the object as it was deleted, or as marked for deletion when it
   /// has finalizers (then *gone is false).
-  pedia::Result<ObjectPtr> Delete(const ResourceType& type, const std::string& ns, const std::string& name,
-                                  bool* gone);
+  pedia::Result<ObjectPtr> Delete(const ResourceType& type, const std::string& ns, const std::string& name, bool* gone);
 
   /// Creates an object already parsed (the generator's path).  Fills uid,
   /// creationTimestamp and resourceVersion unless set.
@@ -171,7 +169,7 @@ class Cluster {
   pedia::Result<ObjectPtr> CommitUpdate(const ResourceType& type, ObjectPtr old, nlohmann::json object,
                                         bool status_only, const std::string& manager);
   void Record(const ResourceType& type, EventType event, ObjectPtr object, ObjectPtr prev);  // mu_ held
-  void RemoveLocked(const ResourceType& type, const ObjectPtr& obj);  // mu_ held
+  void RemoveLocked(const ResourceType& type, const ObjectPtr& obj);                         // mu_ held
   void RegisterCrdLocked(const ObjectPtr& crd);
   void UnregisterCrdLocked(const ObjectPtr& crd);
   void DeleteNamespaceContentsLocked(const std::string& ns);

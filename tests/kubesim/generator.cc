@@ -40,11 +40,14 @@ json ManagedFields(const std::string& manager, const std::string& api_version, c
 
 std::string Hash(Cluster& c) { return c.NewUid().substr(0, 10).erase(8, 1); }
 
+// Five characters from Kubernetes' name-suffix alphabet, as generateName makes.
 std::string Suffix(Cluster& c) {
   static const char* alphabet = "bcdfghjklmnpqrstvwxz2456789";
   std::string uid = c.NewUid();
+  uint64_t bits = std::stoull(uid.substr(0, 8), nullptr, 16) << 24 | std::stoull(uid.substr(9, 4), nullptr, 16) << 8 |
+                  std::stoull(uid.substr(15, 2), nullptr, 16);
   std::string s;
-  for (int i = 0; i < 5; ++i) s += alphabet[static_cast<unsigned char>(uid[i * 3]) % 27];
+  for (int i = 0; i < 5; ++i, bits /= 27) s += alphabet[bits % 27];
   return s;
 }
 
@@ -65,13 +68,16 @@ json ContainerSpec(const std::string& app, int index) {
           {"imagePullPolicy", "IfNotPresent"},
           {"ports", {{{"name", "http"}, {"containerPort", 8080}, {"protocol", "TCP"}}}},
           {"env",
-           {{{"name", "APP_NAME"}, {"value", app}},
-            {{"name", "LOG_LEVEL"}, {"value", "info"}},
-}},
-          {"resources", {{"limits", {{"cpu", "500m"}, {"memory", "256Mi"}}}, {"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}}}},
+           {
+               {{"name", "APP_NAME"}, {"value", app}},
+               {{"name", "LOG_LEVEL"}, {"value", "info"}},
+           }},
+          {"resources",
+           {{"limits", {{"cpu", "500m"}, {"memory", "256Mi"}}}, {"requests", {{"cpu", "100m"}, {"memory", "128Mi"}}}}},
           {"volumeMounts",
            {{{"name", "config"}, {"mountPath", "/etc/" + app}},
-            {{"name", "kube-api-access"}, {"mountPath", "/var/run/secrets/kubernetes.io/serviceaccount"},
+            {{"name", "kube-api-access"},
+             {"mountPath", "/var/run/secrets/kubernetes.io/serviceaccount"},
              {"readOnly", true}}}},
           {"terminationMessagePath", "/dev/termination-log"},
           {"terminationMessagePolicy", "File"}};
@@ -117,9 +123,10 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
                  {{"capacity", {{"cpu", "8"}, {"memory", "32Gi"}, {"pods", "110"}}},
                   {"conditions", {{{"type", "Ready"}, {"status", "True"}, {"reason", "KubeletReady"}}}},
                   {"nodeInfo", {{"kubeletVersion", c.options().k8s_version}, {"osImage", "Debian GNU/Linux 12"}}}}}};
-    obj["metadata"]["labels"] = {{"kubernetes.io/hostname", buf}, {"kubernetes.io/os", "linux"},
-                                 {"node-role.kubernetes.io/worker", ""}, {"topology.kubernetes.io/zone",
-                                 "zone-" + std::to_string(i % 3)}};
+    obj["metadata"]["labels"] = {{"kubernetes.io/hostname", buf},
+                                 {"kubernetes.io/os", "linux"},
+                                 {"node-role.kubernetes.io/worker", ""},
+                                 {"topology.kubernetes.io/zone", "zone-" + std::to_string(i % 3)}};
     if (auto s = Put(c, *nodes, "", std::move(obj)); !s.ok()) return s;
   }
   std::vector<std::string> app_ns(ns_names.begin() + 3, ns_names.end());
@@ -129,18 +136,24 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
                    {"type", "Opaque"},
                    {"data", {{"username", "YWRtaW4="}, {"password", "c2VjcmV0LXBhc3N3b3Jk"}}}};
     if (auto s = Put(c, *secrets, ns, std::move(secret)); !s.ok()) return s;
-    json sts = {{"metadata", Meta("db", ns, c.NewUid(), now)},
-                {"spec", {{"replicas", 0}, {"serviceName", "db"}, {"selector", {{"matchLabels", {{"app", "db"}}}}},
-                          {"template", {{"metadata", {{"labels", {{"app", "db"}}}}},
-                                        {"spec", {{"containers", {ContainerSpec("db", 0)}}}}}}}},
-                {"status", {{"replicas", 0}, {"observedGeneration", 1}}}};
+    json sts = {
+        {"metadata", Meta("db", ns, c.NewUid(), now)},
+        {"spec",
+         {{"replicas", 0},
+          {"serviceName", "db"},
+          {"selector", {{"matchLabels", {{"app", "db"}}}}},
+          {"template",
+           {{"metadata", {{"labels", {{"app", "db"}}}}}, {"spec", {{"containers", {ContainerSpec("db", 0)}}}}}}}},
+        {"status", {{"replicas", 0}, {"observedGeneration", 1}}}};
     sts["metadata"]["labels"] = {{"app", "db"}};
     if (auto s = Put(c, *statefulsets, ns, std::move(sts)); !s.ok()) return s;
   }
   json ds = {{"metadata", Meta("kube-proxy", "kube-system", c.NewUid(), now)},
-             {"spec", {{"selector", {{"matchLabels", {{"k8s-app", "kube-proxy"}}}}},
-                       {"template", {{"metadata", {{"labels", {{"k8s-app", "kube-proxy"}}}}},
-                                     {"spec", {{"containers", {ContainerSpec("kube-proxy", 0)}}}}}}}},
+             {"spec",
+              {{"selector", {{"matchLabels", {{"k8s-app", "kube-proxy"}}}}},
+               {"template",
+                {{"metadata", {{"labels", {{"k8s-app", "kube-proxy"}}}}},
+                 {"spec", {{"containers", {ContainerSpec("kube-proxy", 0)}}}}}}}},
              {"status", {{"desiredNumberScheduled", node_count}, {"numberReady", node_count}}}};
   ds["metadata"]["labels"] = {{"k8s-app", "kube-proxy"}};
   if (auto s = Put(c, *daemonsets, "kube-system", std::move(ds)); !s.ok()) return s;
@@ -161,12 +174,18 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
     json applied = {{"apiVersion", "apps/v1"},
                     {"kind", "Deployment"},
                     {"metadata", {{"name", app}, {"namespace", ns}, {"labels", labels}}},
-                    {"spec", {{"replicas", replicas}, {"selector", {{"matchLabels", {{"app", app}}}}},
-                              {"template", {{"metadata", {{"labels", labels}}}, {"spec", template_spec}}}}}};
+                    {"spec",
+                     {{"replicas", replicas},
+                      {"selector", {{"matchLabels", {{"app", app}}}}},
+                      {"template", {{"metadata", {{"labels", labels}}}, {"spec", template_spec}}}}}};
     json deploy = {{"metadata", Meta(app, ns, deploy_uid, now)},
                    {"spec", applied["spec"]},
-                   {"status", {{"replicas", replicas}, {"readyReplicas", replicas}, {"availableReplicas", replicas},
-                               {"updatedReplicas", replicas}, {"observedGeneration", 1}}}};
+                   {"status",
+                    {{"replicas", replicas},
+                     {"readyReplicas", replicas},
+                     {"availableReplicas", replicas},
+                     {"updatedReplicas", replicas},
+                     {"observedGeneration", 1}}}};
     deploy["metadata"]["labels"] = labels;
     deploy["metadata"]["annotations"] = {{"deployment.kubernetes.io/revision", "1"},
                                          {"kubectl.kubernetes.io/last-applied-configuration", applied.dump() + "\n"}};
@@ -179,22 +198,29 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
     json pod_labels = labels;
     pod_labels["pod-template-hash"] = hash;
     json rs = {{"metadata", Meta(rs_name, ns, rs_uid, now)},
-               {"spec", {{"replicas", replicas},
-                         {"selector", {{"matchLabels", {{"app", app}, {"pod-template-hash", hash}}}}},
-                         {"template", {{"metadata", {{"labels", pod_labels}}}, {"spec", template_spec}}}}},
+               {"spec",
+                {{"replicas", replicas},
+                 {"selector", {{"matchLabels", {{"app", app}, {"pod-template-hash", hash}}}}},
+                 {"template", {{"metadata", {{"labels", pod_labels}}}, {"spec", template_spec}}}}},
                {"status", {{"replicas", replicas}, {"readyReplicas", replicas}, {"observedGeneration", 1}}}};
     rs["metadata"]["labels"] = pod_labels;
     rs["metadata"]["annotations"] = {{"deployment.kubernetes.io/desired-replicas", std::to_string(replicas)},
                                      {"deployment.kubernetes.io/revision", "1"}};
-    rs["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", app},
-                                          {"uid", deploy_uid}, {"controller", true}, {"blockOwnerDeletion", true}}};
+    rs["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"},
+                                          {"kind", "Deployment"},
+                                          {"name", app},
+                                          {"uid", deploy_uid},
+                                          {"controller", true},
+                                          {"blockOwnerDeletion", true}}};
     rs["metadata"]["managedFields"] = ManagedFields("kube-controller-manager", "apps/v1", now, true);
     if (auto s = Put(c, *replicasets, ns, std::move(rs)); !s.ok()) return s;
 
     json svc = {{"metadata", Meta(app, ns, c.NewUid(), now)},
-                {"spec", {{"type", "ClusterIP"}, {"selector", {{"app", app}}},
-                          {"clusterIP", "10.96." + std::to_string(d / 250 % 250) + "." + std::to_string(d % 250)},
-                          {"ports", {{{"name", "http"}, {"port", 80}, {"targetPort", 8080}, {"protocol", "TCP"}}}}}},
+                {"spec",
+                 {{"type", "ClusterIP"},
+                  {"selector", {{"app", app}}},
+                  {"clusterIP", "10.96." + std::to_string(d / 250 % 250) + "." + std::to_string(d % 250)},
+                  {"ports", {{{"name", "http"}, {"port", 80}, {"targetPort", 8080}, {"protocol", "TCP"}}}}}},
                 {"status", {{"loadBalancer", json::object()}}}};
     svc["metadata"]["labels"] = labels;
     if (auto s = Put(c, *services, ns, std::move(svc)); !s.ok()) return s;
@@ -209,8 +235,9 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
       std::string ip = "10.244." + std::to_string(made / 250 % 250) + "." + std::to_string(made % 250 + 2);
       json spec = template_spec;
       json token_source = {{"serviceAccountToken", {{"expirationSeconds", 3607}, {"path", "token"}}}};
-      json ca_source = {{"configMap", {{"name", "kube-root-ca.crt"},
-                                       {"items", json::array({{{"key", "ca.crt"}, {"path", "ca.crt"}}})}}}};
+      json ca_source = {
+          {"configMap",
+           {{"name", "kube-root-ca.crt"}, {"items", json::array({{{"key", "ca.crt"}, {"path", "ca.crt"}}})}}}};
       json projected = {{"defaultMode", 420}, {"sources", json::array({token_source, ca_source})}};
       spec["volumes"].push_back({{"name", "kube-api-access"}, {"projected", projected}});
       spec["nodeName"] = node;
@@ -219,9 +246,12 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
       spec["schedulerName"] = "default-scheduler";
       spec["dnsPolicy"] = "ClusterFirst";
       spec["terminationGracePeriodSeconds"] = 30;
-      spec["tolerations"] = {{{"key", "node.kubernetes.io/not-ready"}, {"operator", "Exists"}, {"effect", "NoExecute"},
+      spec["tolerations"] = {{{"key", "node.kubernetes.io/not-ready"},
+                              {"operator", "Exists"},
+                              {"effect", "NoExecute"},
                               {"tolerationSeconds", 300}}};
-      json pod = {{"metadata", Meta(pod_name, ns, c.NewUid(), now)}, {"spec", spec},
+      json pod = {{"metadata", Meta(pod_name, ns, c.NewUid(), now)},
+                  {"spec", spec},
                   {"status",
                    {{"phase", "Running"},
                     {"hostIP", "192.168.0." + std::to_string(made % node_names.size() % 250 + 10)},
@@ -235,7 +265,10 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
                       {{"type", "ContainersReady"}, {"status", "True"}, {"lastTransitionTime", now}},
                       {{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", now}}}},
                     {"containerStatuses",
-                     {{{"name", app}, {"ready", true}, {"started", true}, {"restartCount", 0},
+                     {{{"name", app},
+                       {"ready", true},
+                       {"started", true},
+                       {"restartCount", 0},
                        {"image", spec["containers"][0]["image"]},
                        {"imageID", "registry.example.com/team/" + app + "@sha256:" + std::string(16, 'a') + hash},
                        {"containerID", "containerd://" + c.NewUid()},
@@ -243,18 +276,32 @@ Status Populate(Cluster& c, const GenerateOptions& o) {
       pod["metadata"]["generateName"] = rs_name + "-";
       pod["metadata"]["labels"] = pod_labels;
       pod["metadata"]["annotations"] = {{"prometheus.io/scrape", "true"}, {"prometheus.io/port", "8080"}};
-      pod["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"}, {"kind", "ReplicaSet"}, {"name", rs_name},
-                                             {"uid", rs_uid}, {"controller", true}, {"blockOwnerDeletion", true}}};
+      pod["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"},
+                                             {"kind", "ReplicaSet"},
+                                             {"name", rs_name},
+                                             {"uid", rs_uid},
+                                             {"controller", true},
+                                             {"blockOwnerDeletion", true}}};
       pod["metadata"]["managedFields"] = ManagedFields("kube-controller-manager", "v1", now, true);
-      if (auto s = Put(c, *pods, ns, std::move(pod)); !s.ok()) return s;
+      auto created = c.CreateObject(*pods, ns, pod, "");
+      for (int retry = 0; !created.ok() && created.status().code() == Status::kAlreadyExists && retry < 5; ++retry) {
+        pod_name = rs_name + "-" + Suffix(c);  // a suffix collision: draw again
+        pod["metadata"]["name"] = pod_name;
+        created = c.CreateObject(*pods, ns, pod, "");
+      }
+      if (!created.ok()) return created.status().Annotate("generating pods");
     }
-    json ev = {{"metadata", Meta(app + ".17a" + hash, ns, c.NewUid(), now)},
-               {"involvedObject", {{"kind", "Deployment"}, {"namespace", ns}, {"name", app}, {"uid", deploy_uid},
-                                   {"apiVersion", "apps/v1"}}},
-               {"reason", "ScalingReplicaSet"},
-               {"message", "Scaled up replica set " + rs_name + " to " + std::to_string(replicas)},
-               {"source", {{"component", "deployment-controller"}}},
-               {"firstTimestamp", now}, {"lastTimestamp", now}, {"count", 1}, {"type", "Normal"}};
+    json ev = {
+        {"metadata", Meta(app + ".17a" + hash, ns, c.NewUid(), now)},
+        {"involvedObject",
+         {{"kind", "Deployment"}, {"namespace", ns}, {"name", app}, {"uid", deploy_uid}, {"apiVersion", "apps/v1"}}},
+        {"reason", "ScalingReplicaSet"},
+        {"message", "Scaled up replica set " + rs_name + " to " + std::to_string(replicas)},
+        {"source", {{"component", "deployment-controller"}}},
+        {"firstTimestamp", now},
+        {"lastTimestamp", now},
+        {"count", 1},
+        {"type", "Normal"}};
     if (auto s = Put(c, *events, ns, std::move(ev)); !s.ok()) return s;
   }
   c.Compact();
@@ -282,18 +329,37 @@ Status AddHostClusterKinds(Cluster& c) {
   };
   const Crd table[] = {
       {"cluster.clusterpedia.io", "v1alpha2", "pediaclusters", "pediacluster", "PediaCluster", true, {}},
-      {"cluster.clusterpedia.io", "v1alpha2", "clustersyncresources", "clustersyncresources", "ClusterSyncResources",
-       false, {}},
-      {"policy.clusterpedia.io", "v1alpha1", "clusterimportpolicies", "clusterimportpolicy", "ClusterImportPolicy",
-       true, {"cip"}},
-      {"policy.clusterpedia.io", "v1alpha1", "pediaclusterlifecycles", "pediaclusterlifecycle",
-       "PediaClusterLifecycle", true, {}},
+      {"cluster.clusterpedia.io",
+       "v1alpha2",
+       "clustersyncresources",
+       "clustersyncresources",
+       "ClusterSyncResources",
+       false,
+       {}},
+      {"policy.clusterpedia.io",
+       "v1alpha1",
+       "clusterimportpolicies",
+       "clusterimportpolicy",
+       "ClusterImportPolicy",
+       true,
+       {"cip"}},
+      {"policy.clusterpedia.io",
+       "v1alpha1",
+       "pediaclusterlifecycles",
+       "pediaclusterlifecycle",
+       "PediaClusterLifecycle",
+       true,
+       {}},
   };
   for (const auto& t : table) {
-    json version = {{"name", t.version}, {"served", true}, {"storage", true},
-                    {"schema", {{"openAPIV3Schema", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}};
+    json version = {
+        {"name", t.version},
+        {"served", true},
+        {"storage", true},
+        {"schema", {{"openAPIV3Schema", {{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}}}}}};
     if (t.status) version["subresources"] = {{"status", json::object()}};
-    json names = {{"plural", t.plural}, {"singular", t.singular}, {"kind", t.kind}, {"listKind", std::string(t.kind) + "List"}};
+    json names = {
+        {"plural", t.plural}, {"singular", t.singular}, {"kind", t.kind}, {"listKind", std::string(t.kind) + "List"}};
     if (!t.short_names.empty()) names["shortNames"] = t.short_names;
     json crd = {{"metadata", {{"name", std::string(t.plural) + "." + t.group}}},
                 {"spec", {{"group", t.group}, {"scope", "Cluster"}, {"names", names}, {"versions", {version}}}}};

@@ -10,6 +10,13 @@ cleanup() {
   [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   rm -rf "$T"
 }
+stop_kubesim() {  # a clean exit is part of the test (sanitizer builds report here)
+  kill "$pid"
+  local rc=0
+  wait "$pid" || rc=$?
+  pid=
+  [[ $rc == 0 ]] || { tail -50 "$T/kubesim.log"; fail "kubesim exited with $rc"; }
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
@@ -162,4 +169,5 @@ grep -q Unauthorized "$T/err" || fail "expected Unauthorized: $(cat "$T/err")"
 echo "--- clusters are separate"
 [[ $(KUBECONFIG=$T/kc/cluster-1.kubeconfig k get cm -A --no-headers | grep -c demo || true) == 0 ]] || fail "cluster-1 shares data"
 [[ $(KUBECONFIG=$T/kc/cluster-1.kubeconfig k get crd --no-headers 2>/dev/null | wc -l) == 0 ]] || fail "cluster-1 has the CRD"
+stop_kubesim
 echo "PASS"

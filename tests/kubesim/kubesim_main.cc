@@ -1,10 +1,11 @@
 // kubesim: simulates one or many Kubernetes API servers in one process, each
 // cluster on its own port, for tests, benchmarks and the demo.  See README.md.
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "api_handler.h"
 #include "base/json_text.h"
@@ -93,8 +95,9 @@ class ClusterEndpoint {
     std::lock_guard lock(mu_);
     return options_.port;
   }
-  std::string Url() { return std::string(options_.tls_cert_file.empty() ? "http" : "https") + "://127.0.0.1:" +
-                             std::to_string(port()); }
+  std::string Url() {
+    return std::string(options_.tls_cert_file.empty() ? "http" : "https") + "://127.0.0.1:" + std::to_string(port());
+  }
   Cluster& cluster() { return *cluster_; }
 
  private:
@@ -117,8 +120,7 @@ std::string ClusterJson(const std::string& name, ClusterEndpoint& e) {
   std::string s = "{\"name\":";
   pedia::AppendJsonQuoted(s, name);
   s += ",\"url\":\"" + e.Url() + "\",\"port\":" + std::to_string(e.port()) +
-       ",\"up\":" + (e.IsUp() ? "true" : "false") +
-       ",\"resourceVersion\":" + std::to_string(e.cluster().CurrentRv()) +
+       ",\"up\":" + (e.IsUp() ? "true" : "false") + ",\"resourceVersion\":" + std::to_string(e.cluster().CurrentRv()) +
        ",\"objects\":" + std::to_string(e.cluster().ObjectCount()) +
        ",\"watches\":" + std::to_string(e.cluster().WatchCount()) + "}";
   return s;
@@ -215,8 +217,8 @@ void Control(std::map<std::string, std::unique_ptr<ClusterEndpoint>>& endpoints,
   responder.Send(JsonResponse(200, s + "]}"));
 }
 
-Status WriteKubeconfig(const std::string& path, const std::string& name, const std::string& url,
-                       const PkiFiles* pki, const std::string& token, bool use_cert) {
+Status WriteKubeconfig(const std::string& path, const std::string& name, const std::string& url, const PkiFiles* pki,
+                       const std::string& token, bool use_cert) {
   std::ofstream out(path, std::ios::trunc);
   if (!out) return Status::InvalidArgument("cannot write kubeconfig \"" + path + "\"");
   out << "apiVersion: v1\nkind: Config\nclusters:\n- name: " << name << "\n  cluster:\n    server: " << url << "\n";
@@ -253,7 +255,8 @@ int Main(int argc, char** argv) {
   app.add_option("--namespaces", f.namespaces, "generated application namespaces per cluster");
   app.add_option("--pods-per-deployment", f.pods_per_deployment, "pods per generated deployment");
   app.add_option("--history-events", f.history_events, "watch history kept per cluster (the compaction window)");
-  app.add_option("--bookmark-interval", f.bookmark_interval, "seconds between BOOKMARK events")->check(CLI::Range(1, 3600));
+  app.add_option("--bookmark-interval", f.bookmark_interval, "seconds between BOOKMARK events")
+      ->check(CLI::Range(1, 3600));
   app.add_option("--k8s-version", f.k8s_version, "version reported by /version");
   app.add_flag("--host-mode", f.host_mode, "also serve leases and the clusterpedia CRDs (a host cluster)");
   app.add_option("--io-threads", f.io_threads, "I/O threads per cluster")->check(CLI::Range(1, 64));
@@ -303,21 +306,40 @@ int Main(int argc, char** argv) {
   std::vector<std::string> order;
   AuthConfig auth{f.token, f.client_cert_auth};
   if (!auth.Required()) PEDIA_LOG_WARNING("clusters accept anonymous requests (no --token or --client-cert-auth)");
+  // Generation dominates start-up; clusters are independent, so fill them in parallel.
+  std::vector<std::shared_ptr<Cluster>> made(static_cast<size_t>(f.clusters));
+  std::vector<Status> outcomes(made.size());
+  {
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> workers;
+    size_t threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), f.clusters));
+    for (size_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        for (size_t i; (i = next++) < made.size();) {
+          ClusterOptions co;
+          co.name = f.name_prefix + std::to_string(i);
+          co.host_mode = f.host_mode;
+          co.history_events = f.history_events;
+          co.k8s_version = f.k8s_version;
+          co.seed = f.seed * 1000003 + i;
+          made[i] = std::make_shared<Cluster>(co);
+          GenerateOptions go;
+          go.pods = f.pods;
+          go.namespaces = f.namespaces;
+          go.pods_per_deployment = f.pods_per_deployment;
+          Status s = Populate(*made[i], go);
+          if (s.ok() && f.host_mode) s = AddHostClusterKinds(*made[i]);
+          if (s.ok()) made[i]->Compact();
+          outcomes[i] = s;
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+  }
   for (int i = 0; i < f.clusters; ++i) {
-    ClusterOptions co;
-    co.name = f.name_prefix + std::to_string(i);
-    co.host_mode = f.host_mode;
-    co.history_events = f.history_events;
-    co.k8s_version = f.k8s_version;
-    co.seed = f.seed * 1000003 + static_cast<uint64_t>(i);
-    auto cluster = std::make_shared<Cluster>(co);
-    GenerateOptions go;
-    go.pods = f.pods;
-    go.namespaces = f.namespaces;
-    go.pods_per_deployment = f.pods_per_deployment;
-    Status s = Populate(*cluster, go);
-    if (s.ok() && f.host_mode) s = AddHostClusterKinds(*cluster);
-    if (s.ok()) cluster->Compact();
+    auto cluster = made[static_cast<size_t>(i)];
+    const ClusterOptions& co = cluster->options();
+    Status s = outcomes[static_cast<size_t>(i)];
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";
       return 1;
@@ -330,8 +352,7 @@ int Main(int argc, char** argv) {
       so.tls_key_file = pki->server_key;
       if (f.client_cert_auth) so.client_ca_files = {pki->ca_cert};
     }
-    auto handler = std::make_shared<ApiHandler>(cluster, auth, &scheduler,
-                                                "127.0.0.1:" + std::to_string(so.port));
+    auto handler = std::make_shared<ApiHandler>(cluster, auth, &scheduler, "127.0.0.1:" + std::to_string(so.port));
     auto endpoint = std::make_unique<ClusterEndpoint>(cluster, so, handler);
     s = endpoint->Up();
     if (!s.ok()) {
@@ -344,9 +365,8 @@ int Main(int argc, char** argv) {
 
   pedia::http::ServerOptions control_options;
   control_options.port = f.control_port;
-  pedia::http::Server control(control_options, [&](Request&& r, std::shared_ptr<Responder> resp) {
-    Control(endpoints, r, *resp);
-  });
+  pedia::http::Server control(control_options,
+                              [&](Request&& r, std::shared_ptr<Responder> resp) { Control(endpoints, r, *resp); });
   if (Status s = control.Start(); !s.ok()) {
     std::cerr << "error: control endpoint: " << s.message() << "\n";
     return 1;

@@ -5,6 +5,7 @@ writes, host-cluster mode) over plain HTTP.  Usage: protocol_test.py KUBESIM"""
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,8 +27,9 @@ class Sim:
     def __init__(self, *args):
         self.dir = tempfile.mkdtemp(prefix="kubesim-proto-")
         state = os.path.join(self.dir, "state.json")
+        self.log = os.path.join(self.dir, "kubesim.log")
         self.proc = subprocess.Popen([KUBESIM, "--state-file", state, *args],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
         for _ in range(200):
             if os.path.exists(state):
                 break
@@ -38,7 +40,11 @@ class Sim:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        rc = self.proc.wait(timeout=60)
+        check(rc == 0, f"kubesim exited with {rc}")
+        if rc != 0:
+            print(open(self.log).read()[-4000:])
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def request(self, method, path, body=None, token=TOKEN, headers=None, port=None):
         conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=10)
@@ -205,6 +211,29 @@ def run(sim):
     status, body, _ = sim.request("GET", "/api/v1/namespaces/ns-00/configmaps/none")
     check(status == 404 and body["message"] == 'configmaps "none" not found' and body["details"]["kind"] ==
           "configmaps", "404 body")
+
+    # --- CRDs: served under every version, preferred version by Kubernetes priority
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.example.com"},
+           "spec": {"group": "example.com", "scope": "Namespaced",
+                    "names": {"plural": "gadgets", "kind": "Gadget"},
+                    "versions": [{"name": "v1alpha1", "served": True, "storage": False},
+                                 {"name": "v1beta1", "served": True, "storage": True},
+                                 {"name": "v1", "served": True, "storage": False}]}}
+    status, body, _ = sim.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    check(status == 201 and body["status"]["conditions"][1]["type"] == "Established", "CRD create")
+    status, body, _ = sim.request("GET", "/apis/example.com")
+    check([v["version"] for v in body["versions"]] == ["v1", "v1beta1", "v1alpha1"] and
+          body["preferredVersion"]["version"] == "v1", f"CRD versions {body}")
+    status, body, _ = sim.request("POST", "/apis/example.com/v1/namespaces/ns-00/gadgets",
+                                  {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}})
+    check(status == 201 and body["apiVersion"] == "example.com/v1", "custom resource create")
+    status, body, _ = sim.request("GET", "/apis/example.com/v1alpha1/gadgets")
+    check(status == 200 and body["kind"] == "GadgetList" and body["items"][0]["apiVersion"] == "example.com/v1alpha1",
+          "served under another version")
+    status, _, _ = sim.request("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com")
+    status, _, _ = sim.request("GET", "/apis/example.com/v1/gadgets")
+    check(status == 404, "CRD deletion stops serving")
 
     # --- watch: events in order, selectors, bookmarks, resume, timeout
     status, lst, _ = sim.request("GET", "/api/v1/namespaces/ns-00/configmaps")

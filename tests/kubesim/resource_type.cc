@@ -1,6 +1,7 @@
 #include "resource_type.h"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace kubesim {
@@ -11,9 +12,58 @@ bool ResourceType::Serves(const std::string& version) const {
 
 namespace {
 
-ResourceType Make(std::string group, std::string version, std::string resource, std::string singular,
-                  std::string kind, bool namespaced, bool has_status, bool has_generation,
-                  std::vector<std::string> short_names, std::vector<std::string> categories = {}) {
+struct KubeVersion {
+  bool kube_like = false;
+  int stability = 0;  // 2 GA, 1 beta, 0 alpha
+  long major = 0, minor = 0;
+};
+
+KubeVersion ParseKubeVersion(const std::string& v) {
+  KubeVersion k;
+  if (v.size() < 2 || v[0] != 'v' || !std::isdigit(static_cast<unsigned char>(v[1]))) return k;
+  size_t i = 1;
+  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) k.major = k.major * 10 + (v[i++] - '0');
+  if (i == v.size()) {
+    k.kube_like = true;
+    k.stability = 2;
+    return k;
+  }
+  std::string rest = v.substr(i);
+  size_t digits;
+  if (rest.rfind("beta", 0) == 0) {
+    k.stability = 1;
+    digits = 4;
+  } else if (rest.rfind("alpha", 0) == 0) {
+    k.stability = 0;
+    digits = 5;
+  } else {
+    return k;
+  }
+  if (digits >= rest.size()) return k;
+  for (size_t j = digits; j < rest.size(); ++j) {
+    if (!std::isdigit(static_cast<unsigned char>(rest[j]))) return k;
+    k.minor = k.minor * 10 + (rest[j] - '0');
+  }
+  k.kube_like = true;
+  return k;
+}
+
+}  // namespace
+
+bool KubeVersionBefore(const std::string& a, const std::string& b) {
+  KubeVersion x = ParseKubeVersion(a), y = ParseKubeVersion(b);
+  if (x.kube_like != y.kube_like) return x.kube_like;
+  if (!x.kube_like) return a < b;
+  if (x.stability != y.stability) return x.stability > y.stability;
+  if (x.major != y.major) return x.major > y.major;
+  return x.minor > y.minor;
+}
+
+namespace {
+
+ResourceType Make(std::string group, std::string version, std::string resource, std::string singular, std::string kind,
+                  bool namespaced, bool has_status, bool has_generation, std::vector<std::string> short_names,
+                  std::vector<std::string> categories = {}) {
   ResourceType t;
   t.group = std::move(group);
   t.versions = {std::move(version)};
@@ -100,10 +150,9 @@ pedia::Result<ResourceType> TypeFromCrd(const std::string& crd_json) {
   }
   if (served.empty()) return pedia::Status::InvalidArgument("spec.versions: Required value: a served version");
   if (storage.empty()) storage = served.front();
-  t.versions.push_back(storage);
-  for (auto& v : served) {
-    if (v != storage) t.versions.push_back(v);
-  }
+  std::stable_sort(served.begin(), served.end(), KubeVersionBefore);
+  t.versions = std::move(served);
+  t.storage = storage;
   return t;
 }
 

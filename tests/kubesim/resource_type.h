@@ -15,7 +15,8 @@ struct ResourceType {
   std::string resource;  // plural, "pods"
   std::string singular;
   std::string kind;
-  std::vector<std::string> versions;  // served; the storage version first
+  std::vector<std::string> versions;  // served, in kube-aware priority order (preferred first)
+  std::string storage;                // the stored version; "" = versions.front()
   bool namespaced = true;
   bool has_status = false;      // a /status subresource
   bool has_generation = false;  // metadata.generation is kept
@@ -23,14 +24,16 @@ struct ResourceType {
   std::vector<std::string> short_names;
   std::vector<std::string> categories;
 
-  const std::string& storage_version() const { return versions.front(); }
+  const std::string& storage_version() const { return storage.empty() ? versions.front() : storage; }
   /// "pods", "deployments.apps": the key objects of this type are stored under.
   std::string Key() const { return group.empty() ? resource : resource + "." + group; }
-  std::string ApiVersion(const std::string& version) const {
-    return group.empty() ? version : group + "/" + version;
-  }
+  std::string ApiVersion(const std::string& version) const { return group.empty() ? version : group + "/" + version; }
   bool Serves(const std::string& version) const;
 };
+
+/// Kubernetes' version priority: GA before beta before alpha, higher numbers
+/// first, versions that are not Kubernetes-like last (alphabetically).
+bool KubeVersionBefore(const std::string& a, const std::string& b);
 
 /// The built-in kinds.  with_leases adds coordination.k8s.io leases.
 std::vector<ResourceType> BuiltinTypes(bool with_leases);

@@ -45,7 +45,8 @@ class Scheduler {
       }
       auto first = tasks_.begin();
       if (first->first > std::chrono::steady_clock::now()) {
-        cv_.wait_until(lock, first->first);
+        auto when = first->first;  // a copy: the task may be gone when the wait ends
+        cv_.wait_until(lock, when);
         continue;
       }
       auto fn = std::move(first->second);

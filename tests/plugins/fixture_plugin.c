@@ -7,7 +7,6 @@
  * checks of validate, and makes the conformance suite fail loudly.
  */
 #include <pedia/storage_abi.h>
-
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,18 +29,30 @@
 
 #ifndef FIXTURE_NO_MANIFEST
 /* The manifest, spelled out so that a fixture can declare another ABI. */
-__attribute__((used, section(".note.pedia.storage"), aligned(4))) const pedia_storage_manifest_note
-    pedia_storage_manifest_note_ = {6u,
-                                    (uint32_t)sizeof(pedia_storage_manifest),
-                                    PEDIA_STORAGE_NOTE_TYPE,
-                                    PEDIA_STORAGE_NOTE_OWNER,
-                                    {(uint32_t)sizeof(pedia_storage_manifest), FIXTURE_ABI_MAJOR, FIXTURE_ABI_MINOR,
-                                     0u, 0u, FIXTURE_NAME, FIXTURE_VERSION, FIXTURE_BUILD_INFO}};
+__attribute__((used, section(".note.pedia.storage"), aligned(4)))
+const pedia_storage_manifest_note pedia_storage_manifest_note_ = {
+    6u,
+    (uint32_t)sizeof(pedia_storage_manifest),
+    PEDIA_STORAGE_NOTE_TYPE,
+    PEDIA_STORAGE_NOTE_OWNER,
+    {(uint32_t)sizeof(pedia_storage_manifest), FIXTURE_ABI_MAJOR, FIXTURE_ABI_MINOR, 0u, 0u, FIXTURE_NAME,
+     FIXTURE_VERSION, FIXTURE_BUILD_INFO}};
 #endif
 
 #ifdef FIXTURE_UNDEFINED_SYMBOL
 /* Defined nowhere: dlopen(RTLD_NOW) must fail naming it. */
 extern int pedia_fixture_function_defined_nowhere(void);
+#endif
+
+#ifdef FIXTURE_CONSTRUCTOR_MARKER
+/* Runs at dlopen: creates the file named by $PEDIA_FIXTURE_MARKER, so tests
+ * can tell whether a command loaded the plugin (list and inspect must not). */
+#include <stdlib.h>
+__attribute__((constructor)) static void MarkLoaded(void) {
+  const char* path = getenv("PEDIA_FIXTURE_MARKER");
+  FILE* f = path ? fopen(path, "w") : NULL;
+  if (f) fclose(f);
+}
 #endif
 
 struct pedia_storage_instance {
@@ -73,10 +84,21 @@ static uint32_t Open(pedia_storage_bytes config, pedia_storage_bytes path, pedia
   return PEDIA_STORAGE_INTERNAL;
 #elif defined(FIXTURE_UNDEFINED_SYMBOL)
   (void)out;
-  return pedia_fixture_function_defined_nowhere() ? PEDIA_STORAGE_OK
-                                                  : Fail(err, PEDIA_STORAGE_INTERNAL, "unreachable");
+  return pedia_fixture_function_defined_nowhere() ? PEDIA_STORAGE_OK : Fail(err, PEDIA_STORAGE_INTERNAL, "unreachable");
 #else
   (void)err;
+#ifdef FIXTURE_OPEN_FORKS
+  /* A helper process that outlives the plugin's process and keeps its
+   * inherited descriptors, except stdio, for 20 s: validate must not wait
+   * for it.  (Closing stdio keeps the test's $(...) from waiting too.) */
+  if (fork() == 0) {
+    close(0);
+    close(1);
+    close(2);
+    sleep(20);
+    _exit(0);
+  }
+#endif
   *out = &the_instance;
   return PEDIA_STORAGE_OK;
 #endif
@@ -131,8 +153,7 @@ static uint32_t DeleteCluster(pedia_storage_instance* i, pedia_storage_bytes n, 
   (void)i, (void)n;
   return UNIMPLEMENTED(err);
 }
-static uint32_t ListClusters(pedia_storage_instance* i, const pedia_storage_cluster_sink* s,
-                             pedia_storage_error* err) {
+static uint32_t ListClusters(pedia_storage_instance* i, const pedia_storage_cluster_sink* s, pedia_storage_error* err) {
   (void)i, (void)s;
   return UNIMPLEMENTED(err);
 }
@@ -168,6 +189,11 @@ __attribute__((unused)) static const pedia_storage_plugin table = {
     NULL,
     NULL,
 };
+
+#ifdef FIXTURE_EXTRA_EXPORT
+/* Linked without the version script: exports a second symbol. */
+PEDIA_STORAGE_EXPORT int pedia_fixture_helper(void) { return 42; }
+#endif
 
 #ifdef FIXTURE_MISSING_ENTRY
 /* Exported under the wrong name, as an author who misspelt it would. */

@@ -1,5 +1,7 @@
 // Runs the storage conformance suite against the built-in memory layer,
 // opened through its ABI table exactly as the registry opens it.
+#include "storage/conformance.h"
+
 #include <pedia/storage_abi.h>
 
 #include <memory>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "catch.h"
-#include "storage/conformance.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
 
@@ -56,7 +57,10 @@ TEST_CASE("the conformance checks run in sequence on one layer and leave no obje
     ListQuery q;
     q.gvr = gvr;
     int rows = 0;
-    REQUIRE(storage->List(q, [&](const Row&) { return ++rows, true; }, nullptr).ok());
+    REQUIRE(storage
+                ->List(
+                    q, [&](const Row&) { return ++rows, true; }, nullptr)
+                .ok());
     INFO(gvr.ToString());
     CHECK(rows == 0);
   }

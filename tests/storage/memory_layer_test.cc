@@ -38,7 +38,7 @@ struct Pod {
       : ns(std::move(n)), name(std::move(nm)), owner(std::move(o)), rv(std::move(r)), labels(std::move(l)) {}
   std::string ns, name, owner, rv = "1";
   std::vector<std::pair<std::string, std::string>> labels;
-  std::string json;
+  std::string json, uid;
 };
 
 // Writes pods to cluster (the sdk structs borrow from pods).
@@ -46,11 +46,12 @@ void Write(MemoryLayer& layer, const std::string& cluster, std::vector<Pod> pods
   std::vector<sdk::Write> writes;
   for (Pod& p : pods) {
     if (p.json.empty()) p.json = R"({"metadata":{"name":")" + p.name + R"("},"spec":{}})";
+    p.uid = "uid-" + p.name;
     sdk::Write w;
     w.op = remove ? PEDIA_STORAGE_WRITE_DELETE : PEDIA_STORAGE_WRITE_UPSERT;
     w.object.namespace_name = p.ns;
     w.object.name = p.name;
-    w.object.uid = "uid-" + p.name;
+    w.object.uid = p.uid;
     w.object.owner_uid = p.owner;
     w.object.resource_version = p.rv;
     for (const auto& [k, v] : p.labels) w.object.labels.emplace_back(k, v);
@@ -144,10 +145,10 @@ TEST_CASE("memory config: defaults, watchWindow and rejected keys", "[memory]") 
 TEST_CASE("memory table registers every capability it implements", "[memory]") {
   const pedia_storage_plugin* t = MemoryStorageTable();
   CHECK(std::string(t->name) == "memory");
-  for (uint64_t cap : {PEDIA_STORAGE_CAP_GET, PEDIA_STORAGE_CAP_LIST, PEDIA_STORAGE_CAP_WATCH,
-                       PEDIA_STORAGE_CAP_FIELD_SELECTOR, PEDIA_STORAGE_CAP_OWNER, PEDIA_STORAGE_CAP_FUZZY_NAME,
-                       PEDIA_STORAGE_CAP_ORDER_BY, PEDIA_STORAGE_CAP_REMAINING_COUNT, PEDIA_STORAGE_CAP_ONLY_METADATA,
-                       PEDIA_STORAGE_CAP_IN_PROCESS_ONLY})
+  for (uint64_t cap :
+       {PEDIA_STORAGE_CAP_GET, PEDIA_STORAGE_CAP_LIST, PEDIA_STORAGE_CAP_WATCH, PEDIA_STORAGE_CAP_FIELD_SELECTOR,
+        PEDIA_STORAGE_CAP_OWNER, PEDIA_STORAGE_CAP_FUZZY_NAME, PEDIA_STORAGE_CAP_ORDER_BY,
+        PEDIA_STORAGE_CAP_REMAINING_COUNT, PEDIA_STORAGE_CAP_ONLY_METADATA, PEDIA_STORAGE_CAP_IN_PROCESS_ONLY})
     CHECK((t->capabilities & cap) == cap);
   CHECK((t->capabilities & PEDIA_STORAGE_CAP_PERSISTENT) == 0);
   CHECK(t->watch != nullptr);
@@ -327,10 +328,8 @@ TEST_CASE("memory watch resourceVersion rules", "[memory]") {
   CHECK(events.got == std::vector<std::string>{"ADDED p2 3", "ADDED p3 4", "ADDED p4 5"});
   layer->WatchStop(handle);
   CHECK(layer->Watch(PodQuery(), "99", sdk::WatchSink(events.Sink()), &handle).code == PEDIA_STORAGE_EXPIRED);
-  CHECK(layer->Watch(PodQuery(), "-1", sdk::WatchSink(events.Sink()), &handle).code ==
-        PEDIA_STORAGE_INVALID_ARGUMENT);
-  CHECK(layer->Watch(PodQuery(), "abc", sdk::WatchSink(events.Sink()), &handle).code ==
-        PEDIA_STORAGE_INVALID_ARGUMENT);
+  CHECK(layer->Watch(PodQuery(), "-1", sdk::WatchSink(events.Sink()), &handle).code == PEDIA_STORAGE_INVALID_ARGUMENT);
+  CHECK(layer->Watch(PodQuery(), "abc", sdk::WatchSink(events.Sink()), &handle).code == PEDIA_STORAGE_INVALID_ARGUMENT);
 }
 
 TEST_CASE("memory layer closes watches that are still open when it is destroyed", "[memory]") {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
@@ -23,8 +24,8 @@ size_t Distance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t up = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
+      bool same =
+          std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
       diag = up;
     }
@@ -131,10 +132,10 @@ class Reader {
   std::string path_;
 };
 
-#define PEDIA_RETURN_IF_ERROR(expr)  \
-  do {                               \
+#define PEDIA_RETURN_IF_ERROR(expr)   \
+  do {                                \
     ::pedia::sdk::Status s_ = (expr); \
-    if (!s_.ok()) return s_;         \
+    if (!s_.ok()) return s_;          \
   } while (0)
 
 Status ParsePort(std::string_view text, uint16_t* out) {
@@ -199,12 +200,14 @@ Status ApplyParam(const std::string& name, const std::string& value, MysqlConfig
   if (name == "maxAllowedPacket") {
     char* end = nullptr;
     long long v = std::strtoll(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0' || v < 0) return Status::Error(kInvalid, "parameter maxAllowedPacket must be a byte count");
+    if (value.empty() || *end != '\0' || v < 0)
+      return Status::Error(kInvalid, "parameter maxAllowedPacket must be a byte count");
     cfg->max_allowed_packet = v;
     return Status::Ok();
   }
   if (!IsIdentifier(name)) {
-    return Status::Error(kInvalid, "parameter \"" + name + "\" is neither a known parameter nor a system variable name");
+    return Status::Error(kInvalid,
+                         "parameter \"" + name + "\" is neither a known parameter nor a system variable name");
   }
   cfg->session_variables[name] = value;
   return Status::Ok();
@@ -212,22 +215,33 @@ Status ApplyParam(const std::string& name, const std::string& value, MysqlConfig
 
 Status ParseSslMode(std::string_view text, SslMode* out) {
   std::string v = Lower(text);
-  if (v.empty() || v == "false" || v == "disable") *out = SslMode::kDisable;
-  else if (v == "skip-verify" || v == "allow" || v == "prefer") *out = SslMode::kSkipVerify;
-  else if (v == "require" || v == "true") *out = SslMode::kRequire;
-  else if (v == "verify-ca") *out = SslMode::kVerifyCa;
-  else if (v == "verify-full") *out = SslMode::kVerifyFull;
-  else return Status::Error(kInvalid, "sslMode");
+  if (v.empty() || v == "false" || v == "disable")
+    *out = SslMode::kDisable;
+  else if (v == "skip-verify" || v == "allow" || v == "prefer")
+    *out = SslMode::kSkipVerify;
+  else if (v == "require" || v == "true")
+    *out = SslMode::kRequire;
+  else if (v == "verify-ca")
+    *out = SslMode::kVerifyCa;
+  else if (v == "verify-full")
+    *out = SslMode::kVerifyFull;
+  else
+    return Status::Error(kInvalid, "sslMode");
   return Status::Ok();
 }
 
 const char* SslModeName(SslMode m) {
   switch (m) {
-    case SslMode::kDisable: return "disable";
-    case SslMode::kSkipVerify: return "skip-verify";
-    case SslMode::kRequire: return "require";
-    case SslMode::kVerifyCa: return "verify-ca";
-    case SslMode::kVerifyFull: return "verify-full";
+    case SslMode::kDisable:
+      return "disable";
+    case SslMode::kSkipVerify:
+      return "skip-verify";
+    case SslMode::kRequire:
+      return "require";
+    case SslMode::kVerifyCa:
+      return "verify-ca";
+    case SslMode::kVerifyFull:
+      return "verify-full";
   }
   return "?";
 }
@@ -240,8 +254,8 @@ struct Raw {
 
 Status ParseLog(const Reader& r, const YAML::Node& log, MysqlConfig* cfg) {
   PEDIA_RETURN_IF_ERROR(r.Map(log, "log"));
-  PEDIA_RETURN_IF_ERROR(r.CheckKeys(log, "log", {"stdout", "level", "colorful", "slowThreshold",
-                                                  "ignoreRecordNotFoundError", "logger"}));
+  PEDIA_RETURN_IF_ERROR(
+      r.CheckKeys(log, "log", {"stdout", "level", "colorful", "slowThreshold", "ignoreRecordNotFoundError", "logger"}));
   cfg->log_enabled = true;
   if (log["stdout"]) PEDIA_RETURN_IF_ERROR(r.Bool(log["stdout"], "log.stdout", &cfg->log_stdout));
   if (log["colorful"]) {
@@ -256,17 +270,23 @@ Status ParseLog(const Reader& r, const YAML::Node& log, MysqlConfig* cfg) {
     std::string level;
     PEDIA_RETURN_IF_ERROR(r.String(log["level"], "log.level", &level));
     std::string l = Lower(level);
-    if (l == "silent") cfg->log_level = SqlLogLevel::kSilent;
-    else if (l == "error") cfg->log_level = SqlLogLevel::kError;
-    else if (l == "warn" || l == "warning") cfg->log_level = SqlLogLevel::kWarn;
-    else if (l == "info") cfg->log_level = SqlLogLevel::kInfo;
-    else return r.Error(log["level"], "log.level \"" + level + "\" is not a log level", "use Silent, Error, Warn or Info");
+    if (l == "silent")
+      cfg->log_level = SqlLogLevel::kSilent;
+    else if (l == "error")
+      cfg->log_level = SqlLogLevel::kError;
+    else if (l == "warn" || l == "warning")
+      cfg->log_level = SqlLogLevel::kWarn;
+    else if (l == "info")
+      cfg->log_level = SqlLogLevel::kInfo;
+    else
+      return r.Error(log["level"], "log.level \"" + level + "\" is not a log level", "use Silent, Error, Warn or Info");
   }
-  if (log["slowThreshold"]) PEDIA_RETURN_IF_ERROR(r.Duration(log["slowThreshold"], "log.slowThreshold", &cfg->slow_threshold_ms));
+  if (log["slowThreshold"])
+    PEDIA_RETURN_IF_ERROR(r.Duration(log["slowThreshold"], "log.slowThreshold", &cfg->slow_threshold_ms));
   if (const YAML::Node logger = log["logger"]) {
     PEDIA_RETURN_IF_ERROR(r.Map(logger, "log.logger"));
-    PEDIA_RETURN_IF_ERROR(r.CheckKeys(logger, "log.logger",
-                                      {"filename", "maxsize", "maxage", "maxbackups", "localtime", "compress"}));
+    PEDIA_RETURN_IF_ERROR(
+        r.CheckKeys(logger, "log.logger", {"filename", "maxsize", "maxage", "maxbackups", "localtime", "compress"}));
     cfg->warnings.push_back(
         "log.logger is ignored: pedia writes SQL logs through its own klog output, not a rolling file");
   }
@@ -275,10 +295,19 @@ Status ParseLog(const Reader& r, const YAML::Node& log, MysqlConfig* cfg) {
 
 Status ParseMysqlSection(const Reader& r, const YAML::Node& m, MysqlConfig* cfg) {
   PEDIA_RETURN_IF_ERROR(r.Map(m, "mysql"));
-  const std::vector<std::string> supported = {"dialTimeout", "readTimeout", "writeTimeout", "maxAllowedPacket",
-                                              "parseTime", "recoverableErrNumbers", "rejectReadOnly",
-                                              "checkConnLiveness", "interpolateParams", "clientFoundRows",
-                                              "columnsWithAlias", "allowNativePasswords", "loc"};
+  const std::vector<std::string> supported = {"dialTimeout",
+                                              "readTimeout",
+                                              "writeTimeout",
+                                              "maxAllowedPacket",
+                                              "parseTime",
+                                              "recoverableErrNumbers",
+                                              "rejectReadOnly",
+                                              "checkConnLiveness",
+                                              "interpolateParams",
+                                              "clientFoundRows",
+                                              "columnsWithAlias",
+                                              "allowNativePasswords",
+                                              "loc"};
   const std::vector<std::string> unsupported = {"serverPubKey", "allowAllFiles", "allowCleartextPasswords",
                                                 "allowOldPasswords", "multiStatements"};
   for (auto it = m.begin(); it != m.end(); ++it) {
@@ -290,11 +319,14 @@ Status ParseMysqlSection(const Reader& r, const YAML::Node& m, MysqlConfig* cfg)
   }
   std::vector<std::string> known = supported;
   PEDIA_RETURN_IF_ERROR(r.CheckKeys(m, "mysql", known));
-  if (m["dialTimeout"]) PEDIA_RETURN_IF_ERROR(r.Duration(m["dialTimeout"], "mysql.dialTimeout", &cfg->connect_timeout_ms));
+  if (m["dialTimeout"])
+    PEDIA_RETURN_IF_ERROR(r.Duration(m["dialTimeout"], "mysql.dialTimeout", &cfg->connect_timeout_ms));
   if (m["readTimeout"]) PEDIA_RETURN_IF_ERROR(r.Duration(m["readTimeout"], "mysql.readTimeout", &cfg->read_timeout_ms));
-  if (m["writeTimeout"]) PEDIA_RETURN_IF_ERROR(r.Duration(m["writeTimeout"], "mysql.writeTimeout", &cfg->write_timeout_ms));
+  if (m["writeTimeout"])
+    PEDIA_RETURN_IF_ERROR(r.Duration(m["writeTimeout"], "mysql.writeTimeout", &cfg->write_timeout_ms));
   if (m["maxAllowedPacket"]) {
-    PEDIA_RETURN_IF_ERROR(r.Int(m["maxAllowedPacket"], "mysql.maxAllowedPacket", 0, int64_t{1} << 30, &cfg->max_allowed_packet));
+    PEDIA_RETURN_IF_ERROR(
+        r.Int(m["maxAllowedPacket"], "mysql.maxAllowedPacket", 0, int64_t{1} << 30, &cfg->max_allowed_packet));
   }
   for (const char* flag : {"parseTime", "rejectReadOnly", "checkConnLiveness", "interpolateParams", "clientFoundRows",
                            "columnsWithAlias", "allowNativePasswords"}) {
@@ -324,10 +356,10 @@ Status ParseDocument(const Reader& r, const YAML::Node& root, Raw* raw, MysqlCon
                      std::map<std::string, std::pair<std::string, YAML::Mark>>* params) {
   if (!root || root.IsNull()) return Status::Ok();
   PEDIA_RETURN_IF_ERROR(r.Map(root, "the storage config"));
-  PEDIA_RETURN_IF_ERROR(r.CheckKeys(root, "the storage config",
-                                    {"type", "dsn", "network", "host", "port", "user", "password", "database",
-                                     "sslMode", "sslCertFile", "sslKeyFile", "sslRootCertFile", "connPool", "params",
-                                     "mysql", "postgres", "log", "metrics"}));
+  PEDIA_RETURN_IF_ERROR(
+      r.CheckKeys(root, "the storage config",
+                  {"type", "dsn", "network", "host", "port", "user", "password", "database", "sslMode", "sslCertFile",
+                   "sslKeyFile", "sslRootCertFile", "connPool", "params", "mysql", "postgres", "log", "metrics"}));
   struct StringKey {
     const char* name;
     std::string* out;
@@ -377,11 +409,13 @@ Status ParseDocument(const Reader& r, const YAML::Node& root, Raw* raw, MysqlCon
       cfg->max_open_conns = static_cast<int>(v);
     }
     if (pool["connMaxLifetime"]) {
-      PEDIA_RETURN_IF_ERROR(r.Duration(pool["connMaxLifetime"], "connPool.connMaxLifetime", &cfg->conn_max_lifetime_ms));
+      PEDIA_RETURN_IF_ERROR(
+          r.Duration(pool["connMaxLifetime"], "connPool.connMaxLifetime", &cfg->conn_max_lifetime_ms));
     }
     if (cfg->max_open_conns < cfg->max_idle_conns) {
-      return r.Error(pool, "connPool.maxOpenConns (" + std::to_string(cfg->max_open_conns) +
-                               ") is less than connPool.maxIdleConns (" + std::to_string(cfg->max_idle_conns) + ")",
+      return r.Error(pool,
+                     "connPool.maxOpenConns (" + std::to_string(cfg->max_open_conns) +
+                         ") is less than connPool.maxIdleConns (" + std::to_string(cfg->max_idle_conns) + ")",
                      "raise maxOpenConns or lower maxIdleConns");
     }
   }
@@ -409,8 +443,8 @@ Status ParseDocument(const Reader& r, const YAML::Node& root, Raw* raw, MysqlCon
 }
 
 Status EnvError(const char* name, const std::string& primary, const std::string& hint) {
-  return Status::Error(kInvalid, "invalid storage config: " + primary + "\nDETAIL: from environment variable " +
-                                     name + (hint.empty() ? "" : "\nHINT: " + hint));
+  return Status::Error(kInvalid, "invalid storage config: " + primary + "\nDETAIL: from environment variable " + name +
+                                     (hint.empty() ? "" : "\nHINT: " + hint));
 }
 
 }  // namespace
@@ -445,13 +479,20 @@ bool ParseGoDuration(std::string_view text, int64_t* out_ms) {
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
     double scale;
-    if (unit == "ns") scale = 1e-6;
-    else if (unit == "us" || unit == "µs") scale = 1e-3;
-    else if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60000;
-    else if (unit == "h") scale = 3600000;
-    else return false;
+    if (unit == "ns")
+      scale = 1e-6;
+    else if (unit == "us" || unit == "µs")
+      scale = 1e-3;
+    else if (unit == "ms")
+      scale = 1;
+    else if (unit == "s")
+      scale = 1000;
+    else if (unit == "m")
+      scale = 60000;
+    else if (unit == "h")
+      scale = 3600000;
+    else
+      return false;
     total_ms += number * scale;
   }
   if (total_ms > 1e15) return false;
@@ -462,14 +503,15 @@ bool ParseGoDuration(std::string_view text, int64_t* out_ms) {
 Status ParseMysqlDsn(std::string_view dsn, MysqlConfig* out) {
   // [user[:password]@][net[(addr)]]/dbname[?param1=value1&paramN=valueN]
   const Status bad = Status::Error(
-      kInvalid, "invalid storage config: dsn is not a MySQL DSN\nHINT: use the go-sql-driver form "
-                "user:password@tcp(host:port)/database?param=value (the value is not shown, it may hold a password)");
+      kInvalid,
+      "invalid storage config: dsn is not a MySQL DSN\nHINT: use the go-sql-driver form "
+      "user:password@tcp(host:port)/database?param=value (the value is not shown, it may hold a password)");
   size_t slash = dsn.rfind('/');
   size_t question = dsn.find('?', slash == std::string_view::npos ? 0 : slash);
   if (slash == std::string_view::npos) return bad;
   std::string_view head = dsn.substr(0, slash);
-  std::string_view db = dsn.substr(slash + 1, question == std::string_view::npos ? std::string_view::npos
-                                                                                 : question - slash - 1);
+  std::string_view db =
+      dsn.substr(slash + 1, question == std::string_view::npos ? std::string_view::npos : question - slash - 1);
   size_t at = head.rfind('@');
   if (at != std::string_view::npos) {
     std::string_view creds = head.substr(0, at);
@@ -555,8 +597,8 @@ Status ParseMysqlConfig(std::string_view config, std::string_view path, const En
                                        "MySQL protocol (MySQL 8, MariaDB 10.6+); set type: mysql");
   }
   if (type != "mysql" && type != "mariadb") {
-    return Status::Error(kInvalid, "invalid storage config: not support storage type \"" + raw.type +
-                                       "\"\nHINT: set type: mysql");
+    return Status::Error(
+        kInvalid, "invalid storage config: not support storage type \"" + raw.type + "\"\nHINT: set type: mysql");
   }
   cfg.type = "mysql";
 
@@ -579,21 +621,22 @@ Status ParseMysqlConfig(std::string_view config, std::string_view path, const En
     }
   }
   if (cfg.database.empty()) {
-    return Status::Error(kInvalid, "invalid storage config: the dsn names no database\nHINT: end the dsn with /<database>");
+    return Status::Error(kInvalid,
+                         "invalid storage config: the dsn names no database\nHINT: end the dsn with /<database>");
   }
   for (const auto& [name, value] : params) {
     Status s = ApplyParam(name, value.first, &cfg);
     if (!s.ok()) {
-      return Status::Error(kInvalid, "invalid storage config: params: " + s.message + "\nDETAIL: at " +
-                                         r.Where(value.second));
+      return Status::Error(kInvalid,
+                           "invalid storage config: params: " + s.message + "\nDETAIL: at " + r.Where(value.second));
     }
   }
   if (cfg.ssl_cert_file.empty() != cfg.ssl_key_file.empty()) {
-    return Status::Error(kInvalid, "invalid storage config: sslCertFile and sslKeyFile must be given together\n"
-                                   "HINT: set both for client-certificate authentication, or neither");
+    return Status::Error(kInvalid,
+                         "invalid storage config: sslCertFile and sslKeyFile must be given together\n"
+                         "HINT: set both for client-certificate authentication, or neither");
   }
-  if (cfg.ssl_mode == SslMode::kSkipVerify ||
-      (cfg.ssl_mode == SslMode::kRequire && cfg.ssl_root_cert_file.empty())) {
+  if (cfg.ssl_mode == SslMode::kSkipVerify || (cfg.ssl_mode == SslMode::kRequire && cfg.ssl_root_cert_file.empty())) {
     cfg.warnings.push_back("sslMode " + std::string(SslModeName(cfg.ssl_mode)) +
                            " encrypts without verifying the server's certificate; use verify-full in production");
   }

@@ -14,12 +14,11 @@
 #ifndef PEDIA_STORAGE_INTERNAL_MYSQL_CONFIG_H_
 #define PEDIA_STORAGE_INTERNAL_MYSQL_CONFIG_H_
 
-#include <pedia/storage_plugin.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <pedia/storage_plugin.hpp>
 #include <set>
 #include <string>
 #include <string_view>
@@ -64,8 +63,8 @@ struct MysqlConfig {
 
   // mysql.* and dsn params that map onto connector options.
   int64_t connect_timeout_ms = 10000;
-  int64_t read_timeout_ms = 0;   // 0: connector default
-  int64_t write_timeout_ms = 0;  // 0: connector default
+  int64_t read_timeout_ms = 0;     // 0: connector default
+  int64_t write_timeout_ms = 0;    // 0: connector default
   int64_t max_allowed_packet = 0;  // 0: server default
   std::string charset = "utf8mb4";
   std::set<unsigned> recoverable_error_numbers;  // extra errors mapped to UNAVAILABLE
@@ -90,8 +89,7 @@ EnvLookup ProcessEnv();
 /// Parses config (the YAML text of the file at path, which is used only in
 /// messages) and applies the environment.  An empty config is an error: type
 /// and database are required.
-sdk::Status ParseMysqlConfig(std::string_view config, std::string_view path, const EnvLookup& env,
-                             MysqlConfig* out);
+sdk::Status ParseMysqlConfig(std::string_view config, std::string_view path, const EnvLookup& env, MysqlConfig* out);
 
 /// Parses a go-sql-driver DSN, user:pass@tcp(host:port)/db?k=v&..., into out.
 /// Errors never quote the password.

@@ -79,14 +79,17 @@ TEST_CASE("bad values are rejected with their position", "[mariadb]") {
     const char* where;
   };
   for (const Case& c : {
-           Case{"type: mysql\ndatabase: d\nlog:\n  slowThreshold: fast\n", "log.slowThreshold must be a duration", ":4:18"},
+           Case{"type: mysql\ndatabase: d\nlog:\n  slowThreshold: fast\n", "log.slowThreshold must be a duration",
+                ":4:18"},
            Case{"type: mysql\ndatabase: d\nlog:\n  level: Loud\n", "log.level \"Loud\"", ":4:10"},
            Case{"type: mysql\ndatabase: d\nlog:\n  stdout: maybe\n", "log.stdout must be true or false", ":4:11"},
            Case{"type: mysql\ndatabase: d\nsslMode: sometimes\n", "sslMode \"sometimes\"", ":3:10"},
            Case{"type: mysql\ndatabase: d\nconnPool:\n  maxIdleConns: 10\n  maxOpenConns: 5\n",
                 "maxOpenConns (5) is less than connPool.maxIdleConns (10)", ":4:3"},
-           Case{"type: mysql\ndatabase: d\nmysql:\n  allowAllFiles: true\n", "mysql.allowAllFiles is not supported", ":4:3"},
-           Case{"type: mysql\ndatabase: d\nmysql:\n  recoverableErrNumbers: [1205, x]\n", "recoverableErrNumbers item", ":4:33"},
+           Case{"type: mysql\ndatabase: d\nmysql:\n  allowAllFiles: true\n", "mysql.allowAllFiles is not supported",
+                ":4:3"},
+           Case{"type: mysql\ndatabase: d\nmysql:\n  recoverableErrNumbers: [1205, x]\n", "recoverableErrNumbers item",
+                ":4:33"},
            Case{"type: mysql\ndatabase: [d\n", "invalid storage config", ":3:1"},
        }) {
     INFO(c.yaml);
@@ -113,8 +116,12 @@ TEST_CASE("postgres and sqlite are rejected with a hint; type is required", "[ma
 
 TEST_CASE("environment variables override the file, DB_PASSWORD first of all", "[mariadb]") {
   MysqlConfig cfg;
-  REQUIRE(Parse(kSeedExample, &cfg, {{"DB_PASSWORD", "from-env"}, {"DB_HOST", "db.internal"}, {"DB_PORT", "3307"},
-                                     {"DB_USER", "pedia"}, {"DB_DATABASE", "other"}})
+  REQUIRE(Parse(kSeedExample, &cfg,
+                {{"DB_PASSWORD", "from-env"},
+                 {"DB_HOST", "db.internal"},
+                 {"DB_PORT", "3307"},
+                 {"DB_USER", "pedia"},
+                 {"DB_DATABASE", "other"}})
               .ok());
   CHECK(cfg.password == "from-env");
   CHECK(cfg.host == "db.internal");
@@ -131,9 +138,10 @@ TEST_CASE("environment variables override the file, DB_PASSWORD first of all", "
 
 TEST_CASE("a dsn sets the connection and an empty dsn password comes from DB_PASSWORD", "[mariadb]") {
   MysqlConfig cfg;
-  REQUIRE(Parse("type: mysql\ndsn: \"app:pw@tcp(10.0.0.5:3307)/pediadb?timeout=5s&charset=utf8mb4,utf8&sql_mode=ANSI\"\n",
-                &cfg)
-              .ok());
+  REQUIRE(
+      Parse("type: mysql\ndsn: \"app:pw@tcp(10.0.0.5:3307)/pediadb?timeout=5s&charset=utf8mb4,utf8&sql_mode=ANSI\"\n",
+            &cfg)
+          .ok());
   CHECK(cfg.user == "app");
   CHECK(cfg.password == "pw");
   CHECK(cfg.host == "10.0.0.5");

@@ -26,31 +26,31 @@ std::string ErrorText(unsigned number, const char* text) {
 
 uint32_t ClassifyMysqlError(unsigned error_number, const std::set<unsigned>& extra_recoverable) {
   switch (error_number) {
-    case CR_CONNECTION_ERROR:     // 2002
-    case CR_CONN_HOST_ERROR:      // 2003
-    case CR_SERVER_GONE_ERROR:    // 2006
-    case CR_SERVER_LOST:          // 2013
-    case 2055:                    // lost connection at '%s', system error
-    case ER_CON_COUNT_ERROR:      // 1040 too many connections
-    case ER_SERVER_SHUTDOWN:      // 1053
-    case ER_LOCK_WAIT_TIMEOUT:    // 1205
-    case ER_LOCK_DEADLOCK:        // 1213
+    case CR_CONNECTION_ERROR:           // 2002
+    case CR_CONN_HOST_ERROR:            // 2003
+    case CR_SERVER_GONE_ERROR:          // 2006
+    case CR_SERVER_LOST:                // 2013
+    case 2055:                          // lost connection at '%s', system error
+    case ER_CON_COUNT_ERROR:            // 1040 too many connections
+    case ER_SERVER_SHUTDOWN:            // 1053
+    case ER_LOCK_WAIT_TIMEOUT:          // 1205
+    case ER_LOCK_DEADLOCK:              // 1213
     case ER_OPTION_PREVENTS_STATEMENT:  // 1290 --read-only
-    case 1836:                    // read-only mode (ER_READ_ONLY_MODE)
-    case 1927:                    // connection was killed (ER_CONNECTION_KILLED)
-    case 4031:                    // client idle-timed out by the server
+    case 1836:                          // read-only mode (ER_READ_ONLY_MODE)
+    case 1927:                          // connection was killed (ER_CONNECTION_KILLED)
+    case 4031:                          // client idle-timed out by the server
       return PEDIA_STORAGE_UNAVAILABLE;
     case ER_DUP_ENTRY:  // 1062
       return PEDIA_STORAGE_ALREADY_EXISTS;
-    case ER_BAD_NULL_ERROR:             // 1048
-    case ER_WARN_DATA_OUT_OF_RANGE:     // 1264
+    case ER_BAD_NULL_ERROR:                   // 1048
+    case ER_WARN_DATA_OUT_OF_RANGE:           // 1264
     case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:  // 1366
-    case ER_DATA_TOO_LONG:              // 1406
-    case ER_TRUNCATED_WRONG_VALUE:      // 1292
-    case 3140:                          // invalid JSON text (MySQL)
-    case 4038:                          // syntax error in JSON text (MariaDB)
-    case 4042:                          // syntax error in JSON path (MariaDB)
-    case ER_NET_PACKET_TOO_LARGE:       // 1153
+    case ER_DATA_TOO_LONG:                    // 1406
+    case ER_TRUNCATED_WRONG_VALUE:            // 1292
+    case 3140:                                // invalid JSON text (MySQL)
+    case 4038:                                // syntax error in JSON text (MariaDB)
+    case 4042:                                // syntax error in JSON path (MariaDB)
+    case ER_NET_PACKET_TOO_LARGE:             // 1153
       return PEDIA_STORAGE_INVALID_ARGUMENT;
     default:
       return extra_recoverable.count(error_number) ? PEDIA_STORAGE_UNAVAILABLE : PEDIA_STORAGE_INTERNAL;
@@ -112,15 +112,23 @@ Status Connection::Open(const MysqlConfig& config, bool with_database, std::uniq
   const char* socket = config.unix_socket.empty() ? nullptr : config.unix_socket.c_str();
   const char* host = socket ? "localhost" : config.host.c_str();
   if (!mysql_real_connect(mysql, host, config.user.c_str(), config.password.c_str(),
-                          with_database ? config.database.c_str() : nullptr, socket ? 0 : config.port, socket,
-                          0)) {
+                          with_database ? config.database.c_str() : nullptr, socket ? 0 : config.port, socket, 0)) {
     unsigned number = mysql_errno(mysql);
     // The connector's message names user and host, never the password.
     std::string text = ErrorText(number, mysql_error(mysql));
     mysql_close(mysql);
     uint32_t code = ClassifyMysqlError(number, config.recoverable_error_numbers);
-    if (code != PEDIA_STORAGE_UNAVAILABLE) code = number == ER_BAD_DB_ERROR ? PEDIA_STORAGE_NOT_FOUND : code;
+    // An unknown database is NOT_FOUND so that Open() can create it.
+    if (number == ER_BAD_DB_ERROR) code = PEDIA_STORAGE_NOT_FOUND;
     return Status::Error(code, "could not connect to " + config.Describe() + ": " + text);
+  }
+  // Connector/C 3.3 refuses a server without TLS only when it also verifies
+  // the certificate; sslMode require must not fall back to plain TCP either.
+  if (config.ssl_mode != SslMode::kDisable && mysql_get_ssl_cipher(mysql) == nullptr) {
+    mysql_close(mysql);
+    return Status::Error(PEDIA_STORAGE_INTERNAL, "could not connect to " + config.Describe() +
+                                                     ": the server does not offer TLS\nHINT: configure TLS on the "
+                                                     "server (ssl_cert, ssl_key), or set sslMode: disable");
   }
   // Times are stored as integers, but NOW() and friends should be UTC.
   std::unique_ptr<Connection> conn(new Connection(mysql, config.recoverable_error_numbers));
@@ -208,7 +216,8 @@ Status Connection::Run(std::string_view sql, const std::vector<SqlValue>& params
         break;
     }
   }
-  if (!params.empty() && mysql_stmt_bind_param(stmt, binds.data()) != 0) return StmtError(stmt, "could not bind parameters");
+  if (!params.empty() && mysql_stmt_bind_param(stmt, binds.data()) != 0)
+    return StmtError(stmt, "could not bind parameters");
   if (mysql_stmt_execute(stmt) != 0) return StmtError(stmt, "statement failed");
   *out = stmt;
   return Status::Ok();
@@ -290,7 +299,6 @@ Status Connection::Query(std::string_view sql, const std::vector<SqlValue>& para
   row.buffers_ = &buffers;
   row.lengths_ = &lengths;
   row.nulls_ = &nulls;
-  bool stopped = false;
   while (true) {
     int rc = mysql_stmt_fetch(stmt);
     if (rc == MYSQL_NO_DATA) break;
@@ -318,12 +326,8 @@ Status Connection::Query(std::string_view sql, const std::vector<SqlValue>& para
         break;
       }
     }
-    if (!on_row(row)) {
-      stopped = true;
-      break;
-    }
+    if (!on_row(row)) break;
   }
-  (void)stopped;
   // Drains what the caller did not read, so the connection can be reused.
   mysql_stmt_free_result(stmt);
   mysql_stmt_reset(stmt);
@@ -336,15 +340,15 @@ ConnectionPool::ConnectionPool(MysqlConfig config, SqlObserver observer)
 
 ConnectionPool::~ConnectionPool() = default;
 
-Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
+Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out, int64_t deadline_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     while (!idle_.empty()) {
       std::unique_ptr<Connection> conn = std::move(idle_.back());
       idle_.pop_back();
-      bool expired = config_.conn_max_lifetime_ms > 0 &&
-                     std::chrono::steady_clock::now() - conn->opened_at() >
-                         std::chrono::milliseconds(config_.conn_max_lifetime_ms);
+      bool expired = config_.conn_max_lifetime_ms > 0 && std::chrono::steady_clock::now() - conn->opened_at() >
+                                                             std::chrono::milliseconds(config_.conn_max_lifetime_ms);
       if (!expired) {
         *out = std::move(conn);
         return Status::Ok();
@@ -355,12 +359,24 @@ Status ConnectionPool::Acquire(std::unique_ptr<Connection>* out) {
       lock.lock();
     }
     if (open_ < config_.max_open_conns) break;
-    available_.wait(lock);
+    if (deadline_ms <= 0) {
+      available_.wait(lock);
+    } else if (available_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      return Status::Error(PEDIA_STORAGE_UNAVAILABLE, "every database connection is busy (connPool.maxOpenConns " +
+                                                          std::to_string(config_.max_open_conns) + ")");
+    }
   }
   ++open_;
   lock.unlock();
   std::unique_ptr<Connection> conn;
-  Status s = Connection::Open(config_, true, &conn);
+  Status s;
+  if (deadline_ms > 0 && deadline_ms < config_.connect_timeout_ms) {
+    MysqlConfig quick = config_;
+    quick.connect_timeout_ms = deadline_ms;
+    s = Connection::Open(quick, true, &conn);
+  } else {
+    s = Connection::Open(config_, true, &conn);
+  }
   if (!s.ok()) {
     lock.lock();
     --open_;
@@ -385,11 +401,12 @@ void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
   available_.notify_one();
 }
 
-Status ConnectionPool::Run(const std::function<Status(Connection&)>& fn, const std::function<bool()>& may_retry) {
+Status ConnectionPool::Run(const std::function<Status(Connection&)>& fn, const std::function<bool()>& may_retry,
+                           int64_t deadline_ms) {
   Status s;
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> conn;
-    s = Acquire(&conn);
+    s = Acquire(&conn, deadline_ms);
     if (!s.ok()) return s;  // a failed connect is not retried here: the caller retries
     s = fn(*conn);
     bool broken = conn->broken();

@@ -15,8 +15,6 @@
 #ifndef PEDIA_STORAGE_INTERNAL_MYSQL_CONNECTION_H_
 #define PEDIA_STORAGE_INTERNAL_MYSQL_CONNECTION_H_
 
-#include <pedia/storage_plugin.hpp>
-
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -24,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <pedia/storage_plugin.hpp>
 #include <set>
 #include <string>
 #include <string_view>
@@ -131,14 +130,16 @@ class ConnectionPool {
   /// connection: a transparent reconnect.  fn must therefore be idempotent
   /// (write batches are).  Still failing: UNAVAILABLE is returned.
   /// may_retry, when given, is asked before the retry (a list that already
-  /// streamed rows must not start over).
-  sdk::Status Run(const std::function<sdk::Status(Connection&)>& fn,
-                  const std::function<bool()>& may_retry = nullptr);
+  /// streamed rows must not start over).  deadline_ms > 0 bounds the wait for
+  /// a connection and the connect (readiness probes); 0 waits as long as the
+  /// pool and connect timeout do.
+  sdk::Status Run(const std::function<sdk::Status(Connection&)>& fn, const std::function<bool()>& may_retry = nullptr,
+                  int64_t deadline_ms = 0);
 
   const MysqlConfig& config() const { return config_; }
 
  private:
-  sdk::Status Acquire(std::unique_ptr<Connection>* out);
+  sdk::Status Acquire(std::unique_ptr<Connection>* out, int64_t deadline_ms);
   void Release(std::unique_ptr<Connection> conn);
 
   const MysqlConfig config_;

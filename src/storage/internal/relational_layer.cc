@@ -1,6 +1,7 @@
 #include "storage/internal/relational_layer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <utility>
@@ -37,11 +38,10 @@ Status CheckField(std::string_view what, std::string_view v, size_t max, bool as
 }
 
 Status CheckResource(const sdk::Resource& r) {
-  for (auto [what, v, max, required] : {std::tuple{"cluster", r.cluster, 253, true},
-                                        std::tuple{"group", r.gvr.group, 253, false},
-                                        std::tuple{"version", r.gvr.version, 63, true},
-                                        std::tuple{"resource", r.gvr.resource, 63, true},
-                                        std::tuple{"kind", r.kind, 63, false}}) {
+  for (auto [what, v, max, required] :
+       {std::tuple{"cluster", r.cluster, 253, true}, std::tuple{"group", r.gvr.group, 253, false},
+        std::tuple{"version", r.gvr.version, 63, true}, std::tuple{"resource", r.gvr.resource, 63, true},
+        std::tuple{"kind", r.kind, 63, false}}) {
     Status s = CheckField(what, v, static_cast<size_t>(max), true, required);
     if (!s.ok()) return s;
   }
@@ -88,11 +88,13 @@ SqlObserver MakeObserver(const MysqlConfig& cfg) {
     std::snprintf(took, sizeof took, "%.1fms", ms);
     if (!s.ok()) {
       if (level >= SqlLogLevel::kError) {
-        sdk::Log(PEDIA_STORAGE_LOG_ERROR, 0, "sql failed in " + std::string(took) + ": " + s.message + " sql=\"" + Truncate(sql) + "\"");
+        sdk::Log(PEDIA_STORAGE_LOG_ERROR, 0,
+                 "sql failed in " + std::string(took) + ": " + s.message + " sql=\"" + Truncate(sql) + "\"");
       }
     } else if (slow_ms > 0 && ms > static_cast<double>(slow_ms) && level >= SqlLogLevel::kWarn) {
-      sdk::Log(PEDIA_STORAGE_LOG_WARNING, 0, "slow sql " + std::string(took) + " (slowThreshold " +
-                                                 std::to_string(slow_ms) + "ms) sql=\"" + Truncate(sql) + "\"");
+      sdk::Log(PEDIA_STORAGE_LOG_WARNING, 0,
+               "slow sql " + std::string(took) + " (slowThreshold " + std::to_string(slow_ms) + "ms) sql=\"" +
+                   Truncate(sql) + "\"");
     } else if (level >= SqlLogLevel::kInfo) {
       sdk::Log(PEDIA_STORAGE_LOG_INFO, 0, "sql " + std::string(took) + " sql=\"" + Truncate(sql) + "\"");
     }
@@ -160,14 +162,15 @@ Status RelationalLayer::OpenWithEnv(std::string_view config, std::string_view co
   if (!s.ok()) return s;
   sdk::Log(PEDIA_STORAGE_LOG_INFO, 0, "relational storage ready at " + cfg.Describe());
   SqlObserver observer = MakeObserver(cfg);
-  out->reset(new RelationalLayer(std::make_unique<ConnectionPool>(std::move(cfg), std::move(observer)), consecutive_ids));
+  out->reset(
+      new RelationalLayer(std::make_unique<ConnectionPool>(std::move(cfg), std::move(observer)), consecutive_ids));
   return Status::Ok();
 }
 
 Status RelationalLayer::Ready() {
-  return pool_->Run([](Connection& conn) {
-    return conn.Query("SELECT 1", {}, [](const ResultRow&) { return true; });
-  });
+  // /readyz must answer within a second (storage_abi.h).
+  return pool_->Run([](Connection& conn) { return conn.Query("SELECT 1", {}, [](const ResultRow&) { return true; }); },
+                    nullptr, 900);
 }
 
 Status RelationalLayer::UpsertRun(Connection& conn, const sdk::Resource& r, const std::vector<sdk::Write>& writes,
@@ -204,7 +207,7 @@ Status RelationalLayer::UpsertRun(Connection& conn, const sdk::Resource& r, cons
       st.BindInt(RvNumber(o.resource_version));
       st.BindInt(o.creation_unix_ms);
       st.params.push_back(o.deletion_unix_ms == PEDIA_STORAGE_NO_TIME ? SqlValue::Null()
-                                                                       : SqlValue::Int(o.deletion_unix_ms));
+                                                                      : SqlValue::Int(o.deletion_unix_ms));
       st.Bind(o.object);
       any_labels = any_labels || !o.labels.empty();
     }
@@ -410,21 +413,23 @@ Status RelationalLayer::Get(std::string_view cluster, const sdk::Gvr& gvr, std::
                             std::string_view name, const sdk::RowSink& sink) {
   SqlStatement st = BuildGetQuery(cluster, gvr, namespace_name, name);
   bool found = false;
-  Status s = pool_->Run([&](Connection& conn) {
-    return conn.Query(st.sql, st.params, [&](const ResultRow& row) {
-      found = true;
-      sdk::Row out;
-      out.cluster = row.Text(kColCluster);
-      out.gvr = {row.Text(kColGroup), row.Text(kColVersion), row.Text(kColResource)};
-      out.kind = row.Text(kColKind);
-      out.namespace_name = row.Text(kColNamespace);
-      out.name = row.Text(kColName);
-      out.resource_version = row.Text(kColResourceVersion);
-      out.object = row.Text(kColObject);
-      sink.Emit(out);
-      return false;
-    });
-  }, [&] { return !found; });
+  Status s = pool_->Run(
+      [&](Connection& conn) {
+        return conn.Query(st.sql, st.params, [&](const ResultRow& row) {
+          found = true;
+          sdk::Row out;
+          out.cluster = row.Text(kColCluster);
+          out.gvr = {row.Text(kColGroup), row.Text(kColVersion), row.Text(kColResource)};
+          out.kind = row.Text(kColKind);
+          out.namespace_name = row.Text(kColNamespace);
+          out.name = row.Text(kColName);
+          out.resource_version = row.Text(kColResourceVersion);
+          out.object = row.Text(kColObject);
+          sink.Emit(out);
+          return false;
+        });
+      },
+      [&] { return !found; });
   if (!s.ok()) return s;
   if (!found) {
     return Status::Error(PEDIA_STORAGE_NOT_FOUND, std::string(gvr.resource) + " \"" + std::string(name) +
@@ -451,9 +456,9 @@ Status RelationalLayer::ResourceVersions(std::string_view cluster, const sdk::Rv
 Status RelationalLayer::CleanCluster(std::string_view cluster) {
   return pool_->Run([&](Connection& conn) {
     return InTransaction(conn, [&] {
-      Status s = conn.Execute(
-          "DELETE l FROM resource_labels l JOIN resources r ON l.resource_id = r.id WHERE r.cluster = ?",
-          {SqlValue::Str(cluster)});
+      Status s =
+          conn.Execute("DELETE l FROM resource_labels l JOIN resources r ON l.resource_id = r.id WHERE r.cluster = ?",
+                       {SqlValue::Str(cluster)});
       if (s.ok()) s = conn.Execute("DELETE FROM resources WHERE cluster = ?", {SqlValue::Str(cluster)});
       return s;
     });
@@ -470,7 +475,8 @@ Status RelationalLayer::CleanResource(std::string_view cluster, const sdk::Gvr& 
           "r.`group` = ? AND r.version = ? AND r.resource = ?",
           key);
       if (s.ok()) {
-        s = conn.Execute("DELETE FROM resources WHERE cluster = ? AND `group` = ? AND version = ? AND resource = ?", key);
+        s = conn.Execute("DELETE FROM resources WHERE cluster = ? AND `group` = ? AND version = ? AND resource = ?",
+                         key);
       }
       return s;
     });
@@ -487,8 +493,9 @@ Status RelationalLayer::PutCluster(std::string_view name, std::string_view recor
 }
 
 Status RelationalLayer::DeleteCluster(std::string_view name) {
-  return pool_->Run(
-      [&](Connection& conn) { return conn.Execute("DELETE FROM cluster_status WHERE name = ?", {SqlValue::Str(name)}); });
+  return pool_->Run([&](Connection& conn) {
+    return conn.Execute("DELETE FROM cluster_status WHERE name = ?", {SqlValue::Str(name)});
+  });
 }
 
 Status RelationalLayer::ListClusters(const sdk::ClusterSink& sink) {

@@ -22,9 +22,8 @@
 #ifndef PEDIA_STORAGE_INTERNAL_RELATIONAL_LAYER_H_
 #define PEDIA_STORAGE_INTERNAL_RELATIONAL_LAYER_H_
 
-#include <pedia/storage_plugin.hpp>
-
 #include <memory>
+#include <pedia/storage_plugin.hpp>
 #include <string_view>
 #include <vector>
 
@@ -43,8 +42,7 @@ class RelationalLayer : public sdk::StorageLayer {
   /// Parses config (the YAML bytes of the file at config_path), connects and
   /// migrates.  INVALID_ARGUMENT for a bad config; UNAVAILABLE when the
   /// server cannot be reached.
-  static sdk::Status Open(std::string_view config, std::string_view config_path,
-                          std::unique_ptr<RelationalLayer>* out);
+  static sdk::Status Open(std::string_view config, std::string_view config_path, std::unique_ptr<RelationalLayer>* out);
   /// Open with an injected environment (tests).
   static sdk::Status OpenWithEnv(std::string_view config, std::string_view config_path, const EnvLookup& env,
                                  std::unique_ptr<RelationalLayer>* out);
@@ -53,8 +51,8 @@ class RelationalLayer : public sdk::StorageLayer {
   sdk::Status WriteBatch(const sdk::Resource& resource, const std::vector<sdk::Write>& writes,
                          size_t* failed_index) override;
   sdk::Status List(const sdk::Query& query, const sdk::RowSink& sink) override;
-  sdk::Status Get(std::string_view cluster, const sdk::Gvr& gvr, std::string_view namespace_name,
-                  std::string_view name, const sdk::RowSink& sink) override;
+  sdk::Status Get(std::string_view cluster, const sdk::Gvr& gvr, std::string_view namespace_name, std::string_view name,
+                  const sdk::RowSink& sink) override;
   sdk::Status ResourceVersions(std::string_view cluster, const sdk::RvSink& sink) override;
   sdk::Status CleanCluster(std::string_view cluster) override;
   sdk::Status CleanResource(std::string_view cluster, const sdk::Gvr& gvr) override;

@@ -94,17 +94,19 @@ Status Locked(Connection& conn) {
   });
   if (!s.ok()) return s;
   if (version > kSchemaVersion) {
-    return Status::Error(PEDIA_STORAGE_INTERNAL,
-                         "the database schema is version " + std::to_string(version) + ", newer than this pedia's " +
-                             std::to_string(kSchemaVersion) + "\nHINT: upgrade pedia; it never downgrades a schema");
+    return Status::Error(PEDIA_STORAGE_INTERNAL, "the database schema is version " + std::to_string(version) +
+                                                     ", newer than this pedia's " + std::to_string(kSchemaVersion) +
+                                                     "\nHINT: upgrade pedia; it never downgrades a schema");
   }
   for (int64_t v = version; v < kSchemaVersion; ++v) {
     for (const std::string& ddl : *kMigrations[static_cast<size_t>(v)]) {
       s = conn.Execute(ddl, {});
-      if (!s.ok()) return Status::Error(s.code, "schema migration to version " + std::to_string(v + 1) + " failed: " + s.message);
+      if (!s.ok())
+        return Status::Error(s.code, "schema migration to version " + std::to_string(v + 1) + " failed: " + s.message);
     }
-    s = conn.Execute("INSERT INTO schema_version (id, version) VALUES (1, ?) ON DUPLICATE KEY UPDATE version = VALUES(version)",
-                     {SqlValue::Int(v + 1)});
+    s = conn.Execute(
+        "INSERT INTO schema_version (id, version) VALUES (1, ?) ON DUPLICATE KEY UPDATE version = VALUES(version)",
+        {SqlValue::Int(v + 1)});
     if (!s.ok()) return s;
   }
   return Status::Ok();
@@ -121,7 +123,8 @@ Status Migrate(Connection& conn) {
   if (!s.ok()) return s;
   if (got != 1) return Status::Error(PEDIA_STORAGE_UNAVAILABLE, "another process holds the schema migration lock");
   s = Locked(conn);
-  Status unlock = conn.Query("SELECT RELEASE_LOCK('pedia_schema_migration')", {}, [](const ResultRow&) { return true; });
+  Status unlock =
+      conn.Query("SELECT RELEASE_LOCK('pedia_schema_migration')", {}, [](const ResultRow&) { return true; });
   return s.ok() ? unlock : s;
 }
 
@@ -130,8 +133,9 @@ Status CreateDatabase(Connection& conn, const std::string& database) {
   for (char c : database) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '$')) {
       return Status::Error(PEDIA_STORAGE_INVALID_ARGUMENT,
-                           "database \"" + database + "\" does not exist and its name is not a plain identifier\n"
-                           "HINT: create it yourself, or use letters, digits, _ and - only");
+                           "database \"" + database +
+                               "\" does not exist and its name is not a plain identifier\n"
+                               "HINT: create it yourself, or use letters, digits, _ and - only");
     }
   }
   if (database.empty() || database.size() > 64) {

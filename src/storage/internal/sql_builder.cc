@@ -24,12 +24,23 @@ struct OrderColumn {
 
 bool OrderColumnFor(uint32_t field, OrderColumn* out) {
   switch (field) {
-    case PEDIA_STORAGE_ORDER_CLUSTER: *out = {"cluster", kColCluster, false}; return true;
-    case PEDIA_STORAGE_ORDER_NAMESPACE: *out = {"namespace", kColNamespace, false}; return true;
-    case PEDIA_STORAGE_ORDER_NAME: *out = {"name", kColName, false}; return true;
-    case PEDIA_STORAGE_ORDER_CREATED_AT: *out = {"creation_unix_ms", kColCreation, true}; return true;
-    case PEDIA_STORAGE_ORDER_RESOURCE_VERSION: *out = {"rv_num", kColRvNum, true}; return true;
-    default: return false;
+    case PEDIA_STORAGE_ORDER_CLUSTER:
+      *out = {"cluster", kColCluster, false};
+      return true;
+    case PEDIA_STORAGE_ORDER_NAMESPACE:
+      *out = {"namespace", kColNamespace, false};
+      return true;
+    case PEDIA_STORAGE_ORDER_NAME:
+      *out = {"name", kColName, false};
+      return true;
+    case PEDIA_STORAGE_ORDER_CREATED_AT:
+      *out = {"creation_unix_ms", kColCreation, true};
+      return true;
+    case PEDIA_STORAGE_ORDER_RESOURCE_VERSION:
+      *out = {"rv_num", kColRvNum, true};
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -156,14 +167,16 @@ Status LabelCondition(const sdk::Requirement& r, SqlStatement* st) {
       if (r.values.size() != 1 || !ParseInt(r.values[0], &bound)) {
         return Status::Error(kInvalid, "label selector " + std::string(r.key) + ": gt and lt need one integer value");
       }
-      st->sql += " AND r.id IN (" + sub + " AND l.label_value REGEXP '^-?[0-9]{1,18}$' AND CAST(l.label_value AS SIGNED) " +
+      st->sql += " AND r.id IN (" + sub +
+                 " AND l.label_value REGEXP '^-?[0-9]{1,18}$' AND CAST(l.label_value AS SIGNED) " +
                  (r.op == PEDIA_STORAGE_OP_GREATER_THAN ? ">" : "<") + " ?)";
       st->Bind(r.key);
       st->BindInt(bound);
       return Status::Ok();
     }
     default:
-      return Status::Error(kInvalid, "label selector " + std::string(r.key) + ": unknown operator " + std::to_string(r.op));
+      return Status::Error(kInvalid,
+                           "label selector " + std::string(r.key) + ": unknown operator " + std::to_string(r.op));
   }
 }
 
@@ -176,10 +189,60 @@ const char* FieldColumn(const std::vector<std::string_view>& path) {
   return nullptr;
 }
 
+// A path through "[]" selects many values: the requirement holds when any of
+// them matches (NOT_EQUALS/NOT_IN: when none does), as in the memory layer.
+// JSON_TABLE turns the extracted array into rows; its column is compared
+// byte-wise like every other value.
+Status ListFieldCondition(const sdk::Requirement& r, const std::string& path, SqlStatement* st) {
+  const std::string any =
+      "EXISTS (SELECT 1 FROM JSON_TABLE(JSON_EXTRACT(r.object, ?), '$[*]' COLUMNS (v LONGTEXT CHARACTER SET utf8mb4 "
+      "COLLATE utf8mb4_bin PATH '$')) jt WHERE ";
+  switch (r.op) {
+    case PEDIA_STORAGE_OP_EXISTS:
+    case PEDIA_STORAGE_OP_DOES_NOT_EXIST:
+      st->sql +=
+          std::string(" AND JSON_EXTRACT(r.object, ?) IS ") + (r.op == PEDIA_STORAGE_OP_EXISTS ? "NOT NULL" : "NULL");
+      st->BindOwned(path);
+      return Status::Ok();
+    case PEDIA_STORAGE_OP_EQUALS:
+    case PEDIA_STORAGE_OP_IN:
+    case PEDIA_STORAGE_OP_NOT_EQUALS:
+    case PEDIA_STORAGE_OP_NOT_IN: {
+      bool negated = r.op == PEDIA_STORAGE_OP_NOT_EQUALS || r.op == PEDIA_STORAGE_OP_NOT_IN;
+      if (r.values.empty()) {
+        st->sql += negated ? "" : " AND 1 = 0";
+        return Status::Ok();
+      }
+      st->sql +=
+          std::string(" AND ") + (negated ? "NOT " : "") + any + "jt.v IN (" + Placeholders(r.values.size()) + "))";
+      st->BindOwned(path);
+      for (auto v : r.values) st->Bind(v);
+      return Status::Ok();
+    }
+    case PEDIA_STORAGE_OP_GREATER_THAN:
+    case PEDIA_STORAGE_OP_LESS_THAN: {
+      int64_t bound = 0;
+      if (r.values.size() != 1 || !ParseInt(r.values[0], &bound)) {
+        return Status::Error(kInvalid, "field selector: gt and lt need one integer value");
+      }
+      st->sql += " AND " + any + "jt.v REGEXP '^-?[0-9]{1,18}$' AND CAST(jt.v AS SIGNED) " +
+                 (r.op == PEDIA_STORAGE_OP_GREATER_THAN ? ">" : "<") + " ?)";
+      st->BindOwned(path);
+      st->BindInt(bound);
+      return Status::Ok();
+    }
+    default:
+      return Status::Error(kInvalid, "field selector: unknown operator " + std::to_string(r.op));
+  }
+}
+
 Status FieldCondition(const sdk::Requirement& r, SqlStatement* st) {
   std::string path;
   Status s = JsonPath(r.path, &path);
   if (!s.ok()) return s;
+  for (auto seg : r.path) {
+    if (seg == "[]") return ListFieldCondition(r, path, st);
+  }
   const char* column = FieldColumn(r.path);
   // Exists/does-not-exist of a column field is trivially true/false.
   std::string value_expr = column ? column : "JSON_UNQUOTE(JSON_EXTRACT(r.object, ?))";
@@ -234,40 +297,55 @@ Status FieldCondition(const sdk::Requirement& r, SqlStatement* st) {
 }
 
 // The owner filter of clusterpedia-spec §3.1 (only with exactly one cluster).
-void OwnerCondition(const sdk::Query& q, SqlStatement* st) {
-  if (q.clusters.size() != 1) return;
-  if (q.owner_uid.empty() && q.owner_name.empty()) return;
+//
+// A direct owner uid is a condition on the (cluster, owner_uid) index.  Every
+// other form (an owner name, a seniority above 0) first finds the owners'
+// uids generation by generation, each a join on that index, and drives the
+// query from that small set: as nested IN subqueries, MariaDB would rather
+// scan the whole cluster and probe the set (bench/README.md).
+bool OwnerIsDirectUid(const sdk::Query& q) { return !q.owner_uid.empty() && q.owner_seniority <= 0; }
+
+bool HasOwnerFilter(const sdk::Query& q) {
+  return q.clusters.size() == 1 && (!q.owner_uid.empty() || !q.owner_name.empty());
+}
+
+// " FROM (<uids of the objects whose children we want>) o STRAIGHT_JOIN resources r ON ...".
+std::string OwnerFrom(const sdk::Query& q, SqlStatement* st) {
   const std::string_view cluster = q.clusters[0];
-  std::string inner;  // selects the uids whose children we want
-  std::vector<std::string_view> inner_params;
+  std::string level;  // selects uid
+  int32_t generations = q.owner_seniority;
   if (!q.owner_uid.empty()) {
-    // Seniority 0: owner_uid = ?.  Wrap seniority times.
-    inner = "?";
-    inner_params.push_back(q.owner_uid);
+    // The owner's children are the first generation.
+    level = "SELECT g0.uid FROM resources g0 WHERE g0.cluster = ? AND g0.owner_uid = ?";
+    st->Bind(cluster);
+    st->Bind(q.owner_uid);
+    --generations;
   } else {
-    inner = "SELECT o.uid FROM resources o WHERE o.cluster = ?";
-    inner_params.push_back(cluster);
+    level = "SELECT g0.uid FROM resources g0 WHERE g0.cluster = ?";
+    st->Bind(cluster);
     if (!q.owner_group.empty() || !q.owner_resource.empty()) {
-      inner += " AND o.`group` = ? AND o.resource = ?";
-      inner_params.push_back(q.owner_group);
-      inner_params.push_back(q.owner_resource);
+      level += " AND g0.`group` = ? AND g0.resource = ?";
+      st->Bind(q.owner_group);
+      st->Bind(q.owner_resource);
     }
     if (!q.namespaces.empty()) {
-      inner += " AND o.namespace IN (" + Placeholders(q.namespaces.size() + 1) + ")";
-      for (auto ns : q.namespaces) inner_params.push_back(ns);
-      inner_params.push_back("");  // cluster-scoped owners
+      level += " AND g0.namespace IN (" + Placeholders(q.namespaces.size() + 1) + ")";
+      for (auto ns : q.namespaces) st->Bind(ns);
+      st->Bind("");  // cluster-scoped owners
     }
-    inner += " AND o.name = ?";
-    inner_params.push_back(q.owner_name);
+    level += " AND g0.name = ?";
+    st->Bind(q.owner_name);
   }
-  for (int32_t level = 0; level < q.owner_seniority; ++level) {
-    std::string alias = "s" + std::to_string(level);
-    inner = "SELECT " + alias + ".uid FROM resources " + alias + " WHERE " + alias + ".cluster = ? AND " + alias +
-            ".owner_uid IN (" + inner + ")";
-    inner_params.insert(inner_params.begin(), cluster);
+  // Parameters are bound in text order, and each generation wraps the last:
+  // the wrapper's only parameter (the cluster) comes after the inner ones.
+  for (int32_t g = 1; g <= generations; ++g) {
+    std::string p = "p" + std::to_string(g), c = "g" + std::to_string(g);
+    level = "SELECT DISTINCT " + c + ".uid FROM (" + level + ") " + p + " STRAIGHT_JOIN resources " + c + " ON " + c +
+            ".cluster = ? AND " + c + ".owner_uid = " + p + ".uid";
+    st->Bind(cluster);
   }
-  st->sql += " AND r.owner_uid IN (" + inner + ")";
-  for (auto p : inner_params) st->Bind(p);
+  st->Bind(cluster);
+  return " FROM (" + level + ") o STRAIGHT_JOIN resources r ON r.cluster = ? AND r.owner_uid = o.uid";
 }
 
 // rows after position: (k1 > v1) OR (k1 = v1 AND k2 > v2) ... OR (all equal AND id > last id).
@@ -284,15 +362,19 @@ void KeysetCondition(const sdk::Query& query, const ListPosition& pos, const std
       OrderColumn c{};
       OrderColumnFor(order[j].field, &c);
       expr += alias + c.sql + " = ? AND ";
-      if (c.numeric) st->BindInt(std::strtoll(pos.values[j].c_str(), nullptr, 10));
-      else st->Bind(pos.values[j]);
+      if (c.numeric)
+        st->BindInt(std::strtoll(pos.values[j].c_str(), nullptr, 10));
+      else
+        st->Bind(pos.values[j]);
     }
     if (i < n) {
       OrderColumn c{};
       OrderColumnFor(order[i].field, &c);
       expr += alias + c.sql + (order[i].descending ? " < ?" : " > ?");
-      if (c.numeric) st->BindInt(std::strtoll(pos.values[i].c_str(), nullptr, 10));
-      else st->Bind(pos.values[i]);
+      if (c.numeric)
+        st->BindInt(std::strtoll(pos.values[i].c_str(), nullptr, 10));
+      else
+        st->Bind(pos.values[i]);
     } else {
       expr += id_column + " > ?";
       st->BindInt(pos.id);
@@ -315,8 +397,18 @@ Status JsonPath(const std::vector<std::string_view>& segments, std::string* out)
   std::string path = "$";
   for (auto seg : segments) {
     if (!seg.empty() && seg.front() == '[') {
-      return Status::Error(kInvalid, "storage layer does not support list fields\nDETAIL: field path segment \"" +
-                                         std::string(seg) + "\"\nHINT: select on a scalar field, or use the memory layer");
+      // "[]" is any element, "[N]" element N.
+      bool index = seg.size() > 2 && seg.back() == ']' && seg.size() <= 12;
+      for (size_t i = 1; index && i + 1 < seg.size(); ++i) index = std::isdigit(static_cast<unsigned char>(seg[i]));
+      if (seg == "[]") {
+        path += "[*]";
+      } else if (index) {
+        path += seg;
+      } else {
+        return Status::Error(kInvalid, "field selector: bad list segment \"" + std::string(seg) +
+                                           "\"\nHINT: use [] for any element or [N] for element N");
+      }
+      continue;
     }
     path += ".\"";
     for (char c : seg) {
@@ -340,8 +432,13 @@ Status ParseContinueToken(const sdk::Query& query, ListPosition* out) {
     out->offset = offset;
     return Status::Ok();
   }
-  const Status bad = Status::Error(kInvalid, "invalid continue token\nHINT: pass the token of the previous page unchanged, "
-                                             "with the same query, or an integer offset");
+  std::string shown(token.substr(0, 100));
+  for (char& c : shown)
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  const Status bad =
+      Status::Error(kInvalid, "invalid continue token \"" + shown +
+                                  "\"\nHINT: pass the token of the previous page unchanged, with the same "
+                                  "query, or an integer offset");
   if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix) return bad;
   std::string decoded;
   if (!UnBase64Url(token.substr(kTokenPrefix.size()), &decoded)) return bad;
@@ -394,8 +491,9 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
   // equality, rows are read from the labels index in page order
   // (idx_label_order: key, value, GVR, cluster, namespace, name, id), so a
   // page costs O(limit) however many objects match (bench/README.md).
+  const bool owner_from = HasOwnerFilter(q) && !OwnerIsDirectUid(q);
   const sdk::Requirement* driver = nullptr;
-  if (q.order_by.empty() && !q.gvr.resource.empty() && !q.gvr.version.empty()) {
+  if (!owner_from && q.order_by.empty() && !q.gvr.resource.empty() && !q.gvr.version.empty()) {
     for (const auto& r : q.labels) {
       if ((r.op == PEDIA_STORAGE_OP_EQUALS || r.op == PEDIA_STORAGE_OP_IN) && r.values.size() == 1) {
         driver = &r;
@@ -403,15 +501,18 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
       }
     }
   }
-  const std::string from = driver ? " FROM resource_labels d STRAIGHT_JOIN resources r ON r.id = d.resource_id"
-                                  : " FROM resources r";
-  if (count_only) {
-    st.sql = "SELECT COUNT(*)" + from + " WHERE 1 = 1";
+  st.sql = count_only ? "SELECT COUNT(*)"
+                      : std::string("SELECT ") + kSelectColumns +
+                            ((q.flags & PEDIA_STORAGE_QUERY_ONLY_METADATA) ? "JSON_EXTRACT(r.object, '$.metadata')"
+                                                                           : "r.object");
+  if (owner_from) {
+    st.sql += OwnerFrom(q, &st);
+  } else if (driver) {
+    st.sql += " FROM resource_labels d STRAIGHT_JOIN resources r ON r.id = d.resource_id";
   } else {
-    st.sql = std::string("SELECT ") + kSelectColumns +
-             ((q.flags & PEDIA_STORAGE_QUERY_ONLY_METADATA) ? "JSON_EXTRACT(r.object, '$.metadata')" : "r.object") +
-             from + " WHERE 1 = 1";
+    st.sql += " FROM resources r";
   }
+  st.sql += " WHERE 1 = 1";
   if (driver) {
     st.sql += " AND d.label_key = ? AND d.label_value = ? AND d.`group` = ? AND d.resource = ? AND d.version = ?";
     for (auto v : {driver->key, driver->values[0], q.gvr.group, q.gvr.resource, q.gvr.version}) st.Bind(v);
@@ -450,7 +551,10 @@ Status BuildListQuery(const sdk::Query& q, const ListPosition& position, int64_t
     Status s = FieldCondition(r, &st);
     if (!s.ok()) return s;
   }
-  OwnerCondition(q, &st);
+  if (HasOwnerFilter(q) && OwnerIsDirectUid(q)) {
+    st.sql += " AND r.owner_uid = ?";
+    st.Bind(q.owner_uid);
+  }
   const std::string alias = driver ? "d." : "r.";
   const std::string id_column = driver ? "d.resource_id" : "r.id";
   if (!position.is_offset && position.id > 0) KeysetCondition(q, position, alias, id_column, &st);

@@ -7,9 +7,8 @@
 #ifndef PEDIA_STORAGE_INTERNAL_SQL_BUILDER_H_
 #define PEDIA_STORAGE_INTERNAL_SQL_BUILDER_H_
 
-#include <pedia/storage_plugin.hpp>
-
 #include <deque>
+#include <pedia/storage_plugin.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,8 +68,8 @@ std::string MakeContinueToken(const sdk::Query& query, const ResultRow& row);
 /// layer asks one more row than the page to learn whether more remain.
 /// With count_only the statement is SELECT COUNT(*) over the same filters
 /// and position (for remaining counts).
-sdk::Status BuildListQuery(const sdk::Query& query, const ListPosition& position, int64_t fetch_limit,
-                           bool count_only, SqlStatement* out);
+sdk::Status BuildListQuery(const sdk::Query& query, const ListPosition& position, int64_t fetch_limit, bool count_only,
+                           SqlStatement* out);
 
 /// Builds the get query (ListColumn columns, full object).
 SqlStatement BuildGetQuery(std::string_view cluster, const sdk::Gvr& gvr, std::string_view ns, std::string_view name);

@@ -7,7 +7,9 @@
 namespace pedia::relational {
 namespace {
 
-size_t CountPlaceholders(const std::string& sql) { return static_cast<size_t>(std::count(sql.begin(), sql.end(), '?')); }
+size_t CountPlaceholders(const std::string& sql) {
+  return static_cast<size_t>(std::count(sql.begin(), sql.end(), '?'));
+}
 
 sdk::Query PodQuery() {
   sdk::Query q;
@@ -74,39 +76,63 @@ TEST_CASE("label selectors use the labels table, not a JSON scan", "[mariadb]") 
   // Another order: a semi-join on the same index.
   q.order_by = {{PEDIA_STORAGE_ORDER_CREATED_AT, false}};
   REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
-  CHECK(st.sql.find("r.id IN (SELECT l.resource_id FROM resource_labels l WHERE l.label_key = ? AND l.label_value IN (?))") !=
+  CHECK(st.sql.find(
+            "r.id IN (SELECT l.resource_id FROM resource_labels l WHERE l.label_key = ? AND l.label_value IN (?))") !=
         std::string::npos);
   CHECK(st.sql.find("JSON_EXTRACT(r.object, ?)") == std::string::npos);
 }
 
-TEST_CASE("field selectors on list elements are refused", "[mariadb]") {
+TEST_CASE("field selectors through list elements use JSON_TABLE over the bound path", "[mariadb]") {
   sdk::Query q = PodQuery();
   sdk::Requirement f;
   f.path = {"spec", "containers", "[]", "name"};
-  f.op = PEDIA_STORAGE_OP_EQUALS;
-  f.values = {"nginx"};
+  f.op = PEDIA_STORAGE_OP_NOT_IN;
+  f.values = {"nginx", "istio"};
   q.fields = {f};
   SqlStatement st;
-  sdk::Status s = BuildListQuery(q, {}, 0, false, &st);
-  CHECK(s.code == PEDIA_STORAGE_INVALID_ARGUMENT);
-  CHECK(s.message.find("storage layer does not support list fields") == 0);
+  REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
+  CHECK(st.sql.find("AND NOT EXISTS (SELECT 1 FROM JSON_TABLE(JSON_EXTRACT(r.object, ?), '$[*]'") != std::string::npos);
+  CHECK(st.params[3].text == "$.\"spec\".\"containers\"[*].\"name\"");
+  q.fields[0].path = {"spec", "containers", "[x]", "name"};
+  CHECK(BuildListQuery(q, {}, 0, false, &st).code == PEDIA_STORAGE_INVALID_ARGUMENT);
 }
 
 TEST_CASE("json paths quote every segment", "[mariadb]") {
   std::string path;
   REQUIRE(JsonPath({"metadata", "annotations", "a.b/c\"d"}, &path).ok());
   CHECK(path == "$.\"metadata\".\"annotations\".\"a.b/c\\\"d\"");
+  REQUIRE(JsonPath({"spec", "containers", "[12]", "name"}, &path).ok());
+  CHECK(path == "$.\"spec\".\"containers\"[12].\"name\"");
 }
 
-TEST_CASE("owner seniority nests one subquery per generation", "[mariadb]") {
+TEST_CASE("owner queries drive from the owners' uids, one join per generation", "[mariadb]") {
   sdk::Query q = PodQuery();
   q.clusters = {"c1"};
   q.owner_uid = "uid-1";
-  q.owner_seniority = 1;
   SqlStatement st;
   REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
-  CHECK(st.sql.find("r.owner_uid IN (SELECT s0.uid FROM resources s0 WHERE s0.cluster = ? AND s0.owner_uid IN (?))") !=
+  CHECK(st.sql.find("FROM resources r WHERE") != std::string::npos);
+  CHECK(st.sql.find("AND r.owner_uid = ?") != std::string::npos);
+
+  q.owner_seniority = 1;
+  REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
+  CHECK(st.sql.find(" FROM (SELECT g0.uid FROM resources g0 WHERE g0.cluster = ? AND g0.owner_uid = ?) o STRAIGHT_JOIN "
+                    "resources r ON r.cluster = ? AND r.owner_uid = o.uid WHERE") != std::string::npos);
+  CHECK(CountPlaceholders(st.sql) == st.params.size());
+
+  q.owner_uid = "";
+  q.owner_name = "web";
+  q.owner_group = "apps";
+  q.owner_resource = "deployments";
+  q.owner_seniority = 2;
+  REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
+  CHECK(st.sql.find("SELECT DISTINCT g2.uid FROM (SELECT DISTINCT g1.uid FROM (SELECT g0.uid FROM resources g0") !=
         std::string::npos);
+  CHECK(CountPlaceholders(st.sql) == st.params.size());
+  // The first parameters belong to the innermost generation.
+  CHECK(st.params[0].text == "c1");
+  CHECK(st.params[1].text == "apps");
+
   // Ignored without exactly one cluster.
   q.clusters = {"c1", "c2"};
   REQUIRE(BuildListQuery(q, {}, 0, false, &st).ok());
@@ -136,10 +162,12 @@ TEST_CASE("continue tokens: integer offsets, keyset tokens bound to their order"
   pos.id = 42;
   q.continue_token = "";
   REQUIRE(BuildListQuery(q, pos, 11, false, &st).ok());
-  CHECK(st.sql.find("((r.creation_unix_ms < ?) OR (r.creation_unix_ms = ? AND r.cluster > ?) OR ") != std::string::npos);
+  CHECK(st.sql.find("((r.creation_unix_ms < ?) OR (r.creation_unix_ms = ? AND r.cluster > ?) OR ") !=
+        std::string::npos);
   CHECK(st.sql.find("OR (r.creation_unix_ms = ? AND r.cluster = ? AND r.namespace = ? AND r.name = ? AND r.id > ?))") !=
         std::string::npos);
-  CHECK(st.sql.find("ORDER BY r.creation_unix_ms DESC, r.cluster, r.namespace, r.name, r.id LIMIT ?") != std::string::npos);
+  CHECK(st.sql.find("ORDER BY r.creation_unix_ms DESC, r.cluster, r.namespace, r.name, r.id LIMIT ?") !=
+        std::string::npos);
 
   sdk::Query unknown = PodQuery();
   unknown.order_by = {{99, false}};

@@ -3,9 +3,8 @@
 #ifndef PEDIA_STORAGE_MEMORY_JSON_FIELDS_H_
 #define PEDIA_STORAGE_MEMORY_JSON_FIELDS_H_
 
-#include <pedia/storage_plugin.hpp>
-
 #include <cstdint>
+#include <pedia/storage_plugin.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/memory/flat_map.h"
+
 namespace pedia::storage::memory {
 
 class KeyIndex {
@@ -18,9 +20,7 @@ class KeyIndex {
   static constexpr uint32_t kNone = UINT32_MAX;
 
   static uint32_t Hash(uint32_t cluster, uint32_t namespace_id, std::string_view name) {
-    // FNV-1a over the name, mixed with the two ids.
-    uint64_t h = 1469598103934665603ull ^ (uint64_t{cluster} << 32 | namespace_id);
-    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    uint64_t h = HashString(name) ^ ((uint64_t{cluster} << 32 | namespace_id) * 0x9e3779b97f4a7c15ull);
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 32;

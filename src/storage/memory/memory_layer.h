@@ -10,7 +10,7 @@
 // Storage.  Objects stay serialized: one allocation per object holds the JSON
 // bytes once plus its index fields; label strings, namespaces and cluster
 // names are interned.  Each GVR has a key index (cluster, namespace, name),
-// postings per label key=value, label key, namespace, cluster and owner uid;
+// postings per label key=value, namespace, cluster and owner uid;
 // a list starts from the smallest posting that its filters allow and checks
 // every other filter on the candidates only.
 //
@@ -34,10 +34,9 @@
 #ifndef PEDIA_STORAGE_MEMORY_MEMORY_LAYER_H_
 #define PEDIA_STORAGE_MEMORY_MEMORY_LAYER_H_
 
-#include <pedia/storage_plugin.hpp>
-
 #include <cstddef>
 #include <memory>
+#include <pedia/storage_plugin.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,8 +61,8 @@ class MemoryLayer : public sdk::StorageLayer {
   sdk::Status WriteBatch(const sdk::Resource& resource, const std::vector<sdk::Write>& writes,
                          size_t* failed_index) override;
   sdk::Status List(const sdk::Query& query, const sdk::RowSink& sink) override;
-  sdk::Status Get(std::string_view cluster, const sdk::Gvr& gvr, std::string_view namespace_name,
-                  std::string_view name, const sdk::RowSink& sink) override;
+  sdk::Status Get(std::string_view cluster, const sdk::Gvr& gvr, std::string_view namespace_name, std::string_view name,
+                  const sdk::RowSink& sink) override;
   sdk::Status ResourceVersions(std::string_view cluster, const sdk::RvSink& sink) override;
   sdk::Status CleanCluster(std::string_view cluster) override;
   sdk::Status CleanResource(std::string_view cluster, const sdk::Gvr& gvr) override;
@@ -76,7 +75,7 @@ class MemoryLayer : public sdk::StorageLayer {
 
   /// How a list chose its candidates, for tests and diagnostics.
   struct QueryPlan {
-    std::string index;      // "scan", "cluster", "namespace", "label", "label-key", "owner" or "name"
+    std::string index;      // "scan", "cluster", "namespace", "label", "owner", "name", "none"
     size_t candidates = 0;  // slots examined
     size_t matched = 0;     // rows that passed every filter
   };

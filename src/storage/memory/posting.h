@@ -1,5 +1,5 @@
 // Posting: the slots of the objects that have one index value (a label
-// key=value, a label key, a namespace, a cluster or an owner uid).
+// key=value, a namespace, a cluster or an owner uid).
 //
 // Removal is lazy: removing an object only counts the posting as dirty, and
 // readers verify every candidate against the record anyway.  A dirty posting
@@ -19,7 +19,12 @@ struct Posting {
   std::vector<uint32_t> slots;
   uint32_t dirty = 0;
 
-  void Add(uint32_t slot) { slots.push_back(slot); }
+  void Add(uint32_t slot) {
+    // Most postings are small (a pod-template-hash, an owner): skip the
+    // 1-2-4 growth steps.
+    if (slots.capacity() == 0) slots.reserve(4);
+    slots.push_back(slot);
+  }
 
   /// Marks one entry as possibly stale; compacts with still_there(slot)
   /// when the posting is more than half dirt.
@@ -34,8 +39,7 @@ struct Posting {
   void Compact(StillThere still_there) {
     std::sort(slots.begin(), slots.end());
     slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
-    slots.erase(std::remove_if(slots.begin(), slots.end(), [&](uint32_t s) { return !still_there(s); }),
-                slots.end());
+    slots.erase(std::remove_if(slots.begin(), slots.end(), [&](uint32_t s) { return !still_there(s); }), slots.end());
     slots.shrink_to_fit();
     dirty = 0;
   }

@@ -13,6 +13,8 @@
 #include <new>
 #include <string_view>
 
+#include "storage/memory/record_arena.h"
+
 namespace pedia::storage::memory {
 
 /// Field lengths are stored as uint16 to keep the header small.
@@ -21,9 +23,9 @@ inline constexpr size_t kMaxShortField = UINT16_MAX;
 class Record {
  public:
   struct Fields {
-    uint32_t cluster = 0;    // id in the cluster pool
+    uint32_t cluster = 0;       // id in the cluster pool
     uint32_t namespace_id = 0;  // id in the namespace pool
-    uint32_t kind = 0;       // id in the label pool
+    uint32_t kind = 0;          // id in the label pool
     std::string_view name, uid, owner_uid, resource_version, json;
     int64_t creation_unix_ms = 0;
     int64_t deletion_unix_ms = 0;
@@ -31,12 +33,11 @@ class Record {
     size_t label_count = 0;
   };
 
-  /// Allocates a record with one reference.  The caller checked that the
-  /// short fields fit kMaxShortField and label_count fits uint16.
-  static Record* Create(const Fields& f) {
+  /// Allocates a record with one reference from arena.  The caller checked
+  /// that the short fields fit kMaxShortField and label_count fits uint16.
+  static Record* Create(const Fields& f, RecordArena& arena) {
     size_t chars = f.name.size() + f.uid.size() + f.owner_uid.size() + f.resource_version.size() + f.json.size();
-    size_t bytes = sizeof(Record) + f.label_count * 2 * sizeof(uint32_t) + chars;
-    void* mem = ::operator new(bytes);
+    void* mem = arena.Allocate(Size(f.label_count, chars));
     Record* r = new (mem) Record();
     r->cluster_ = f.cluster;
     r->namespace_ = f.namespace_id;
@@ -60,11 +61,12 @@ class Record {
   }
 
   void Ref() { ++refs_; }
-  void Unref() {
-    if (--refs_ == 0) {
-      this->~Record();
-      ::operator delete(this);
-    }
+  /// Drops a reference; the last one returns the memory to arena.
+  void Unref(RecordArena& arena) {
+    if (--refs_ != 0) return;
+    size_t bytes = Size(label_count_, size_t{name_len_} + uid_len_ + owner_len_ + rv_len_ + json_len_);
+    this->~Record();
+    arena.Free(this, bytes);
   }
 
   uint32_t cluster() const { return cluster_; }
@@ -78,12 +80,8 @@ class Record {
   std::string_view name() const { return {chars(), name_len_}; }
   std::string_view uid() const { return {chars() + name_len_, uid_len_}; }
   std::string_view owner_uid() const { return {chars() + name_len_ + uid_len_, owner_len_}; }
-  std::string_view resource_version() const {
-    return {chars() + name_len_ + uid_len_ + owner_len_, rv_len_};
-  }
-  std::string_view json() const {
-    return {chars() + name_len_ + uid_len_ + owner_len_ + rv_len_, json_len_};
-  }
+  std::string_view resource_version() const { return {chars() + name_len_ + uid_len_ + owner_len_, rv_len_}; }
+  std::string_view json() const { return {chars() + name_len_ + uid_len_ + owner_len_ + rv_len_, json_len_}; }
 
   size_t label_count() const { return label_count_; }
   uint32_t label_key(size_t i) const { return labels()[2 * i]; }
@@ -114,6 +112,10 @@ class Record {
  private:
   Record() = default;
   ~Record() = default;
+
+  static size_t Size(size_t label_count, size_t chars) {
+    return sizeof(Record) + label_count * 2 * sizeof(uint32_t) + chars;
+  }
 
   const uint32_t* labels() const { return reinterpret_cast<const uint32_t*>(this + 1); }
   uint32_t* labels_mut() { return reinterpret_cast<uint32_t*>(this + 1); }

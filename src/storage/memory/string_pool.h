@@ -12,8 +12,9 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "storage/memory/flat_map.h"
 
 namespace pedia::storage::memory {
 
@@ -23,19 +24,23 @@ class StringPool {
 
   /// Returns the id of s, adding it when new.
   uint32_t Intern(std::string_view s) {
-    auto it = ids_.find(s);
-    if (it != ids_.end()) return it->second;
-    std::string_view stored = Store(s);
+    uint32_t hash = static_cast<uint32_t>(HashString(s) >> 16);
+    size_t i = Probe(s, hash);
+    if (i != kNoBucket && buckets_[i].id != kNone) return buckets_[i].id;
+    if ((strings_.size() + 1) * 10 > buckets_.size() * 7) {
+      Grow();
+      i = Probe(s, hash);
+    }
     uint32_t id = static_cast<uint32_t>(strings_.size());
-    strings_.push_back(stored);
-    ids_.emplace(stored, id);
+    strings_.push_back(Store(s));
+    buckets_[i] = {id, hash};
     return id;
   }
 
   /// Returns the id of s, or kNone when it was never interned.
   uint32_t Find(std::string_view s) const {
-    auto it = ids_.find(s);
-    return it == ids_.end() ? kNone : it->second;
+    size_t i = Probe(s, static_cast<uint32_t>(HashString(s) >> 16));
+    return i == kNoBucket ? kNone : buckets_[i].id;
   }
 
   std::string_view Get(uint32_t id) const { return strings_[id]; }
@@ -46,6 +51,36 @@ class StringPool {
 
  private:
   static constexpr size_t kChunkSize = 64 * 1024;
+  static constexpr size_t kNoBucket = SIZE_MAX;
+
+  struct Bucket {
+    uint32_t id = kNone;
+    uint32_t hash = 0;
+  };
+
+  // The bucket holding s, or the empty bucket where it would go; kNoBucket
+  // before the first insertion.
+  size_t Probe(std::string_view s, uint32_t hash) const {
+    if (buckets_.empty()) return kNoBucket;
+    size_t mask = buckets_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      const Bucket& b = buckets_[i];
+      if (b.id == kNone || (b.hash == hash && strings_[b.id] == s)) return i;
+    }
+  }
+
+  void Grow() {
+    std::vector<Bucket> old;
+    old.swap(buckets_);
+    buckets_.resize(old.empty() ? 64 : old.size() * 2);
+    size_t mask = buckets_.size() - 1;
+    for (const Bucket& b : old) {
+      if (b.id == kNone) continue;
+      size_t i = b.hash & mask;
+      while (buckets_[i].id != kNone) i = (i + 1) & mask;
+      buckets_[i] = b;
+    }
+  }
 
   // Copies s into an arena chunk, so a short string costs its bytes only.
   std::string_view Store(std::string_view s) {
@@ -71,7 +106,7 @@ class StringPool {
   std::vector<std::unique_ptr<char[]>> big_;
   size_t big_bytes_ = 0;
   std::vector<std::string_view> strings_;
-  std::unordered_map<std::string_view, uint32_t> ids_;
+  std::vector<Bucket> buckets_;
 };
 
 }  // namespace pedia::storage::memory
