@@ -114,7 +114,7 @@ _pedia_value() {
     'pedia_kubeconfig -v'|'pedia_kubeconfig --v') echo 'text' ;;
     'pedia_kubeconfig --logging-format') echo 'choice text json' ;;
     'pedia_kubeconfig --feature-gates') echo 'text' ;;
-    'pedia_kubeconfig --storage-name') echo 'text' ;;
+    'pedia_kubeconfig --storage-name') echo 'dynamic storage-names' ;;
     'pedia_kubeconfig --storage-config') echo 'text' ;;
     'pedia_kubeconfig --server') echo 'text' ;;
     'pedia_kubeconfig --clusters') echo 'text' ;;

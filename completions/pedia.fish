@@ -111,7 +111,7 @@ complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -s h -l help -d 'P
 complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -s v -l v -r -d 'number for the log level verbosity (0-10; 2 logs requests, 4 debugs)'
 complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -l logging-format -r -f -a 'text json' -d 'log format: text (klog) or json'
 complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -l feature-gates -r -d 'a set of key=value pairs that describe feature gates for alpha/experimental features. Options are:'
-complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -l storage-name -r -d 'storage layer: a built-in (memory, internal) or a plugin from $STORAGE_PLUGINS'
+complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -l storage-name -r -f -a '(pedia __complete storage-names 2>/dev/null)' -d 'storage layer: a built-in (memory, internal) or a plugin from $STORAGE_PLUGINS'
 complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -l storage-config -r -d 'path of the storage layer\'s configuration file (YAML)'
 complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -l server -r -d 'pedia\'s address, e.g. https://127.0.0.1:8443'
 complete -c pedia -n '__fish_seen_subcommand_from kubeconfig' -l clusters -r -d 'member cluster names (default: the clusters recorded in storage)'

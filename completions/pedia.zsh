@@ -158,7 +158,7 @@ __pedia_kubeconfig() {
     '(-v --v)'{-v+,--v=}'[number for the log level verbosity (0-10; 2 logs requests, 4 debugs)]:INT: ' \
     '--logging-format=[log format\: text (klog) or json]:TEXT:(text json)' \
     '--feature-gates=[a set of key=value pairs that describe feature gates for alpha/experimental features. Options are\:]:TEXT: ' \
-    '--storage-name=[storage layer\: a built-in (memory, internal) or a plugin from $STORAGE_PLUGINS]:TEXT: ' \
+    '--storage-name=[storage layer\: a built-in (memory, internal) or a plugin from $STORAGE_PLUGINS]:TEXT:{__pedia_dynamic storage-names}' \
     '--storage-config=[path of the storage layer'\''s configuration file (YAML)]:TEXT: ' \
     '--server=[pedia'\''s address, e.g. https\://127.0.0.1\:8443]:TEXT: ' \
     '--clusters=[member cluster names (default\: the clusters recorded in storage)]:TEXT: ' \

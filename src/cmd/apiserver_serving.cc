@@ -60,13 +60,6 @@ void AddServingFlags(CLI::App* app, ServingOptions* o) {
                   "serve requests that carry no credentials as system:anonymous (insecure)")
       ->capture_default_str()
       ->group(authn);
-  const char* delegated = "Delegated authentication (compatibility)";
-  app->add_option("--authentication-kubeconfig", o->authentication_kubeconfig,
-                  "accepted for compatibility and ignored: pedia authenticates locally (see --client-ca-file)")
-      ->group(delegated);
-  app->add_option("--authorization-kubeconfig", o->authorization_kubeconfig,
-                  "accepted for compatibility and ignored: every authenticated user may read everything")
-      ->group(delegated);
   const char* generic = "Generic";
   app->add_option("--max-requests-inflight", o->max_requests_inflight,
                   "requests served at once before answering 429; 0: unlimited")
@@ -143,10 +136,6 @@ int Serve(const char* applet, const ServingOptions& o, storage::Storage* storage
     PEDIA_LOG_WARNING(
         "no authentication is configured: every request except health checks gets 401; "
         "set --client-ca-file, --token-auth-file or --requestheader-client-ca-file");
-  }
-  if (!o.authentication_kubeconfig.empty() || !o.authorization_kubeconfig.empty()) {
-    PEDIA_LOG_WARNING("--authentication-kubeconfig and --authorization-kubeconfig are ignored: pedia does not "
-                      "delegate to a host cluster; any authenticated user may read every synced object");
   }
   server::ApiServerOptions api_options;
   api_options.workers = o.workers;

@@ -32,10 +32,6 @@ struct ServingOptions {
   int workers = 4;
   int request_timeout_seconds = 60;
   int min_request_timeout_seconds = 1800;
-  // Accepted for command-line compatibility with Clusterpedia's delegated
-  // authentication/authorization (clusterpedia-spec §7); pedia authenticates
-  // locally and does not call TokenReview or SubjectAccessReview.
-  std::string authentication_kubeconfig, authorization_kubeconfig;
 };
 
 /// Adds the secure-serving, authentication and generic flag groups.
