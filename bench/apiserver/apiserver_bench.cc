@@ -8,15 +8,15 @@
 // run.sh drives both with wrk in the same run, so their ratio isolates the
 // cost of querying storage and concatenating the response.
 // It also times, in process, lists of --big-list pods through the handler.
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "base/log.h"
 #include "base/shutdown.h"
@@ -38,9 +38,9 @@ std::string PodJson(int cluster, int ns, int i) {
   std::string uid = "c" + std::to_string(cluster) + "-" + std::to_string(i) + "-7f3e2a10-9b1c-4c55-8e0e-2f4b5a6c7d8e";
   const char* tier = i % 2 == 0 ? "frontend" : "backend";
   return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"(","generateName":")" + app +
-         R"(-5d8f7c9b4-","namespace":")" + n + R"(","uid":")" + uid +
-         R"(","resourceVersion":")" + std::to_string(1000 + i) +
-         R"(","creationTimestamp":"2024-05-01T10:00:00Z","labels":{"app":")" + app + R"(","tier":")" + tier +
+         R"(-5d8f7c9b4-","namespace":")" + n + R"(","uid":")" + uid + R"(","resourceVersion":")" +
+         std::to_string(1000 + i) + R"(","creationTimestamp":"2024-05-01T10:00:00Z","labels":{"app":")" + app +
+         R"(","tier":")" + tier +
          R"(","pod-template-hash":"5d8f7c9b4"},"annotations":{"shadow.clusterpedia.io/cluster-name":")" + c +
          R"("},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":")" + app +
          R"(-5d8f7c9b4","uid":"rs-)" + uid +
@@ -122,7 +122,8 @@ http::Response Call(pedia::server::ApiServer& api, const std::string& target) {
 int main(int argc, char** argv) {
   pedia::shutdown::Install();
   int clusters = 10, pods = 100000, api_port = 0, static_port = 0, io_threads = 2, workers = 2, big_list = 10000;
-  std::string static_target = "/api/v1/pods?limit=500&labelSelector=tier%3Dfrontend";
+  std::vector<std::string> static_targets = {"/api/v1/pods?limit=500&labelSelector=tier%3Dfrontend",
+                                             "/api/v1/pods?limit=500&labelSelector=app%3Dapp-42"};
   CLI::App app{"pedia apiserver benchmark server"};
   app.add_option("--clusters", clusters);
   app.add_option("--pods", pods, "total pods, spread evenly over the clusters");
@@ -130,7 +131,7 @@ int main(int argc, char** argv) {
   app.add_option("--static-port", static_port);
   app.add_option("--io-threads", io_threads);
   app.add_option("--workers", workers);
-  app.add_option("--static-target", static_target);
+  app.add_option("--static-target", static_targets, "targets the static server answers (built once each)");
   app.add_option("--big-list", big_list, "pods in the in-process big-list timing (one cluster's worth)");
   CLI11_PARSE(app, argc, argv);
 
@@ -159,7 +160,8 @@ int main(int argc, char** argv) {
       w.object.owner_uid = "rs-" + w.object.uid;
       w.object.resource_version = std::to_string(1000 + i);
       w.object.creation_unix_ms = 1714557600000;
-      w.object.labels = {{"app", app_name}, {"tier", i % 2 == 0 ? "frontend" : "backend"}, {"pod-template-hash", "5d8f7c9b4"}};
+      w.object.labels = {
+          {"app", app_name}, {"tier", i % 2 == 0 ? "frontend" : "backend"}, {"pod-template-hash", "5d8f7c9b4"}};
       w.object.json = PodJson(c, ns, i);
       bytes += w.object.json.size();
       batch.push_back(std::move(w));
@@ -231,7 +233,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 20; ++i) {
       auto s = std::chrono::steady_clock::now();
       size_t n = 0;
-      storage.List(q, [&](const pedia::storage::Row&) { return ++n, true; }, nullptr);
+      storage.List(
+          q, [&](const pedia::storage::Row&) { return ++n, true; }, nullptr);
       sms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
     }
     std::sort(sms.begin(), sms.end());
@@ -239,25 +242,37 @@ int main(int argc, char** argv) {
     std::vector<double> hms;
     for (int i = 0; i < 20; ++i) {
       auto s = std::chrono::steady_clock::now();
-      Call(api, static_target);
+      Call(api, static_targets[0]);
       hms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
     }
     std::sort(hms.begin(), hms.end());
     std::printf("in-process handler (same query): median %.2f ms\n", hms[hms.size() / 2]);
   }
-  http::Response baseline = Call(api, static_target);
-  if (baseline.status != 200) {
-    std::fprintf(stderr, "static target answered %d: %s\n", baseline.status, baseline.body.c_str());
-    return 1;
+  auto bodies = std::make_shared<std::map<std::string, http::Response>>();
+  for (const std::string& target : static_targets) {
+    http::Response r = Call(api, target);
+    if (r.status != 200) {
+      std::fprintf(stderr, "static target %s answered %d: %s\n", target.c_str(), r.status, r.body.c_str());
+      return 1;
+    }
+    std::printf("static body for %s: %zu bytes\n", target.c_str(), r.body.size());
+    (*bodies)[target] = std::move(r);
   }
-  std::printf("static body for %s: %zu bytes\n", static_target.c_str(), baseline.body.size());
 
   http::ServerOptions so;
   so.port = api_port;
   so.io_threads = io_threads;
   http::Server api_server(so, api.AsHandler());
   so.port = static_port;
-  http::Server static_server(so, [baseline](http::Request&&, std::shared_ptr<http::Responder> r) { r->Send(baseline); });
+  http::Server static_server(so, [bodies](http::Request&& req, std::shared_ptr<http::Responder> r) {
+    auto it = bodies->find(req.target);
+    if (it == bodies->end()) {
+      http::Response missing;
+      missing.status = 404;
+      return r->Send(missing);
+    }
+    r->Send(it->second);
+  });
   if (!api_server.Start().ok() || !static_server.Start().ok()) {
     std::fprintf(stderr, "cannot bind the benchmark ports\n");
     return 1;

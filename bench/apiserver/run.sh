@@ -14,9 +14,8 @@ pid=$!
 for _ in $(seq 600); do grep -q '^api-port' "$T/out" && break; sleep 0.2; done
 cat "$T/out"
 read -r _ api _ static < <(grep '^api-port' "$T/out")
-target='/api/v1/pods?limit=500&labelSelector=tier%3Dfrontend'
-run() {  # name port
-  wrk -t2 -c16 -d"${secs}s" --latency "http://127.0.0.1:$2$target" >"$T/$1.wrk"
+run() {  # name port target
+  wrk -t2 -c16 -d"${secs}s" --latency "http://127.0.0.1:$2$3" >"$T/$1.wrk"
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ {print $2}' "$T/$1.wrk")
   p50=$(awk '$1=="50%" {print $2}' "$T/$1.wrk")
@@ -24,15 +23,16 @@ run() {  # name port
   echo "$1: req/s $rps p50 $p50 p99 $p99"
   eval "${1}_rps=$rps"
 }
-run static "$static"
-run api "$api"
-run static2 "$static"
-run api2 "$api"
-python3 - "$static_rps" "$api_rps" "$static2_rps" "$api2_rps" <<'PY'
-import sys
-s1, a1, s2, a2 = map(float, sys.argv[1:])
-print(f"ratio api/static: run1 {a1/s1:.2f}, run2 {a2/s2:.2f}, overall {(a1+a2)/(s1+s2):.2f}")
-PY
+ratio() { python3 -c "import sys; s1,a1,s2,a2=map(float,sys.argv[1:]); print(f'ratio api/static: run1 {a1/s1:.2f}, run2 {a2/s2:.2f}, overall {(a1+a2)/(s1+s2):.2f}')" "$@"; }
+for t in 'tier%3Dfrontend' 'app%3Dapp-42'; do
+  target="/api/v1/pods?limit=500&labelSelector=$t"
+  echo "--- $target"
+  run static "$static" "$target"
+  run api "$api" "$target"
+  run static2 "$static" "$target"
+  run api2 "$api" "$target"
+  ratio "$static_rps" "$api_rps" "$static2_rps" "$api2_rps"
+done
 echo "--- one list of 10,000 pods over HTTP (curl, 7 runs)"
 for _ in $(seq 7); do
   curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$api/api/v1/pods?clusters=cluster-0&limit=10000"

@@ -15,17 +15,23 @@ namespace pedia::cmd {
 void AddServingFlags(CLI::App* app, ServingOptions* o) {
   const char* serving = "Secure serving";
   app->add_option("--bind-address", o->bind_address, "the IP address to listen on")
-      ->capture_default_str()->group(serving);
+      ->capture_default_str()
+      ->group(serving);
   app->add_option("--secure-port", o->secure_port, "the port to serve HTTPS on")
-      ->capture_default_str()->check(CLI::Range(1, 65535))->group(serving);
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535))
+      ->group(serving);
   app->add_option("--cert-dir", o->cert_dir,
                   "directory for the self-signed certificate made when --tls-cert-file is not given")
-      ->capture_default_str()->group(serving);
+      ->capture_default_str()
+      ->group(serving);
   app->add_option("--tls-cert-file", o->tls_cert_file, "x509 serving certificate (PEM, with any intermediates)")
       ->group(serving);
   app->add_option("--tls-private-key-file", o->tls_private_key_file, "private key of --tls-cert-file")->group(serving);
   app->add_option("--http-io-threads", o->io_threads, "threads doing network I/O")
-      ->capture_default_str()->check(CLI::Range(1, 64))->group(serving);
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64))
+      ->group(serving);
   const char* authn = "Authentication";
   app->add_option("--client-ca-file", o->client_ca_file,
                   "authenticate client certificates signed by these CAs: CN is the user, O the groups")
@@ -38,27 +44,41 @@ void AddServingFlags(CLI::App* app, ServingOptions* o) {
       ->group(authn);
   app->add_option("--requestheader-allowed-names", o->requestheader_allowed_names,
                   "front proxy client certificate common names allowed (empty: any)")
-      ->delimiter(',')->group(authn);
+      ->delimiter(',')
+      ->group(authn);
   app->add_option("--requestheader-username-headers", o->requestheader_username_headers,
                   "request headers to read the user name from, first non-empty wins")
-      ->delimiter(',')->capture_default_str()->group(authn);
+      ->delimiter(',')
+      ->capture_default_str()
+      ->group(authn);
   app->add_option("--requestheader-group-headers", o->requestheader_group_headers,
                   "request headers to read groups from")
-      ->delimiter(',')->capture_default_str()->group(authn);
+      ->delimiter(',')
+      ->capture_default_str()
+      ->group(authn);
   app->add_option("--anonymous-auth", o->anonymous_auth,
                   "serve requests that carry no credentials as system:anonymous (insecure)")
-      ->capture_default_str()->group(authn);
+      ->capture_default_str()
+      ->group(authn);
   const char* generic = "Generic";
   app->add_option("--max-requests-inflight", o->max_requests_inflight,
                   "requests served at once before answering 429; 0: unlimited")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(generic);
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group(generic);
   app->add_option("--request-timeout", o->request_timeout_seconds, "seconds to read a request")
-      ->capture_default_str()->check(CLI::Range(1, 3600))->group(generic);
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600))
+      ->group(generic);
   app->add_option("--min-request-timeout", o->min_request_timeout_seconds,
                   "seconds a watch lasts when the client sets no timeoutSeconds")
-      ->capture_default_str()->check(CLI::Range(1, 86400))->group(generic);
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400))
+      ->group(generic);
   app->add_option("--list-workers", o->workers, "threads reading objects from storage")
-      ->capture_default_str()->check(CLI::Range(1, 256))->group(generic);
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256))
+      ->group(generic);
 }
 
 int Serve(const char* applet, const ServingOptions& o, storage::Storage* storage,
@@ -80,8 +100,9 @@ int Serve(const char* applet, const ServingOptions& o, storage::Storage* storage
       PrintError(applet, pair.status());
       return kExitFailure;
     }
-    PEDIA_LOG_INFO(pair->generated ? "generated a self-signed serving certificate" : "using the self-signed serving certificate",
-                   {"cert", pair->cert_file});
+    PEDIA_LOG_INFO(
+        pair->generated ? "generated a self-signed serving certificate" : "using the self-signed serving certificate",
+        {"cert", pair->cert_file});
     so.tls_cert_file = pair->cert_file;
     so.tls_key_file = pair->key_file;
   } else {
@@ -108,11 +129,13 @@ int Serve(const char* applet, const ServingOptions& o, storage::Storage* storage
     return kExitUsage;
   }
   if (o.anonymous_auth) {
-    PEDIA_LOG_WARNING("--anonymous-auth is on: requests without credentials are served as system:anonymous; "
-                      "anyone who can reach the port can read every synced object");
+    PEDIA_LOG_WARNING(
+        "--anonymous-auth is on: requests without credentials are served as system:anonymous; "
+        "anyone who can reach the port can read every synced object");
   } else if (o.client_ca_file.empty() && o.token_auth_file.empty() && o.requestheader_client_ca_file.empty()) {
-    PEDIA_LOG_WARNING("no authentication is configured: every request except health checks gets 401; "
-                      "set --client-ca-file, --token-auth-file or --requestheader-client-ca-file");
+    PEDIA_LOG_WARNING(
+        "no authentication is configured: every request except health checks gets 401; "
+        "set --client-ca-file, --token-auth-file or --requestheader-client-ca-file");
   }
   server::ApiServerOptions api_options;
   api_options.workers = o.workers;

@@ -5,7 +5,6 @@
 #define PEDIA_CMD_APISERVER_SERVING_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 #include <utility>

@@ -69,8 +69,7 @@ int RunBindingApiserver(int argc, char** argv) {
     return kExitFailure;
   }
   sync::SynchroManager* mgr = manager->get();
-  return Serve(argv[0], o.serving, store->get(), {{"synchro", [mgr] { return mgr->Ready(); }}},
-               [mgr] { mgr->Stop(); });
+  return Serve(argv[0], o.serving, store->get(), {{"synchro", [mgr] { return mgr->Ready(); }}}, [mgr] { mgr->Stop(); });
 }
 
 }  // namespace pedia::cmd

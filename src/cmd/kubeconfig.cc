@@ -30,13 +30,15 @@ struct Options {
 };
 
 void Define(CLI::App* app, Options* o) {
-  app->description("Print a kubeconfig for kubectl against pedia: a \"clusterpedia\" cluster and one per member cluster.");
+  app->description(
+      "Print a kubeconfig for kubectl against pedia: a \"clusterpedia\" cluster and one per member cluster.");
   AddCommonFlags(app, &o->common);
   AddStorageFlags(app, &o->storage, "internal");
   app->add_option("--server", o->server, "pedia's address, e.g. https://127.0.0.1:8443")->required();
   app->add_option("--clusters", o->clusters, "member cluster names (default: the clusters recorded in storage)")
       ->delimiter(',');
-  app->add_option("--certificate-authority", o->certificate_authority, "CA file that signed pedia's serving certificate");
+  app->add_option("--certificate-authority", o->certificate_authority,
+                  "CA file that signed pedia's serving certificate");
   app->add_flag("--insecure-skip-tls-verify", o->insecure_skip_tls_verify,
                 "do not verify pedia's certificate (insecure)");
   app->add_option("--client-certificate", o->client_certificate, "client certificate file for the user");
@@ -95,13 +97,12 @@ int RunKubeconfig(int argc, char** argv) {
     storage::Registry registry;
     auto store = OpenStorage(o.storage, /*in_process=*/false, &registry);
     if (!store.ok()) {
-      PrintError(argv[0], Status(store.status().code(), store.status().message() +
-                                                           "\nHINT: pass the member clusters with --clusters"));
+      PrintError(argv[0], Status(store.status().code(),
+                                 store.status().message() + "\nHINT: pass the member clusters with --clusters"));
       return kExitFailure;
     }
-    Status s = store.value()->ListClusters([&](std::string_view name, std::string_view) {
-      clusters.emplace_back(name);
-    });
+    Status s =
+        store.value()->ListClusters([&](std::string_view name, std::string_view) { clusters.emplace_back(name); });
     if (!s.ok()) {
       PrintError(argv[0], s);
       return kExitFailure;

@@ -20,9 +20,12 @@ bool NegotiateOutput(std::string_view accept, OutputFormat* out) {
       if (eq == std::string_view::npos) continue;
       std::string_view key = Trim(parts[i].substr(0, eq));
       std::string_view value = Trim(parts[i].substr(eq + 1));
-      if (key == "as") as = value;
-      else if (key == "g") g = value;
-      else if (key == "v") v = value;
+      if (key == "as")
+        as = value;
+      else if (key == "g")
+        g = value;
+      else if (key == "v")
+        v = value;
     }
     if (as.empty()) {
       *out = OutputFormat{};

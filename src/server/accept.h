@@ -11,9 +11,9 @@ namespace pedia::server {
 
 struct OutputFormat {
   enum Kind {
-    kJson,                 // the object or list itself
-    kTable,                // meta.k8s.io Table
-    kPartialMetadata,      // PartialObjectMetadata[List]
+    kJson,             // the object or list itself
+    kTable,            // meta.k8s.io Table
+    kPartialMetadata,  // PartialObjectMetadata[List]
   };
   Kind kind = kJson;
   std::string meta_version = "v1";  // for Table / PartialObjectMetadata: "v1" or "v1beta1"

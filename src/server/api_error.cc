@@ -50,14 +50,22 @@ ApiError ApiError::Unavailable(std::string m) { return Make(503, "ServiceUnavail
 
 ApiError ApiError::FromStatus(const Status& s) {
   switch (s.code()) {
-    case Status::kNotFound: return NotFound(s.message());
-    case Status::kInvalidArgument: return BadRequest(s.message());
-    case Status::kUnimplemented: return MethodNotAllowed(s.message());
-    case Status::kExpired: return Gone(s.message());
-    case Status::kUnavailable: return Unavailable(s.message());
-    case Status::kConflict: return Make(409, "Conflict", s.message());
-    case Status::kAlreadyExists: return Make(409, "AlreadyExists", s.message());
-    default: return Internal(s.message());
+    case Status::kNotFound:
+      return NotFound(s.message());
+    case Status::kInvalidArgument:
+      return BadRequest(s.message());
+    case Status::kUnimplemented:
+      return MethodNotAllowed(s.message());
+    case Status::kExpired:
+      return Gone(s.message());
+    case Status::kUnavailable:
+      return Unavailable(s.message());
+    case Status::kConflict:
+      return Make(409, "Conflict", s.message());
+    case Status::kAlreadyExists:
+      return Make(409, "AlreadyExists", s.message());
+    default:
+      return Internal(s.message());
   }
 }
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "server/api_error.h"
 #include "base/status.h"
+#include "server/api_error.h"
 
 namespace pedia::server {
 
@@ -42,7 +42,7 @@ struct ApiRoute {
   bool under_resources = false;  // reached through /apis/clusterpedia.io/v1beta1/resources
   std::string cluster;           // from .../resources/clusters/<cluster>/...
   KubePath kube;
-  std::string collection;    // collection resource name
+  std::string collection;       // collection resource name
   std::string health_endpoint;  // "healthz", "livez", "readyz"
   std::string health_check;     // "/readyz/<check>"
 };

@@ -59,10 +59,10 @@ TEST_CASE("namespaces follow Kubernetes RequestInfo and Clusterpedia's quirk", "
 }
 
 TEST_CASE("unknown paths are 404", "[server]") {
-  for (const char* p : {"/", "/foo", "/apis/clusterpedia.io/v1beta1/resources",
-                        "/apis/clusterpedia.io/v1beta1/resources/clusters/c1",
-                        "/apis/clusterpedia.io/v1beta1/resources/clusters", "/api/v1/a/b/c/d",
-                        "/apis/clusterpedia.io/v1beta1/collectionresources/a/b"}) {
+  for (const char* p :
+       {"/", "/foo", "/apis/clusterpedia.io/v1beta1/resources", "/apis/clusterpedia.io/v1beta1/resources/clusters/c1",
+        "/apis/clusterpedia.io/v1beta1/resources/clusters", "/api/v1/a/b/c/d",
+        "/apis/clusterpedia.io/v1beta1/collectionresources/a/b"}) {
     INFO(p);
     auto r = RoutePath(p);
     REQUIRE_FALSE(r.ok());

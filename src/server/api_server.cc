@@ -4,14 +4,15 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
-#include <set>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "base/build_info.h"
 #include "base/json_text.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/string_util.h"
 #include "server/accept.h"
 #include "server/api_error.h"
 #include "server/api_path.h"
@@ -64,11 +65,11 @@ struct RequestMetrics {
       r->latency = reg.Histogram("pedia_apiserver_request_duration_seconds",
                                  "Time to the response (first byte for streams), by verb and resource.",
                                  {"verb", "resource"}, metrics::DefaultLatencyBuckets());
-      r->inflight = reg.Gauge("pedia_apiserver_current_inflight_requests", "Requests being served (watches excluded).")
-                        ->With({});
+      r->inflight =
+          reg.Gauge("pedia_apiserver_current_inflight_requests", "Requests being served (watches excluded).")->With({});
       r->watches = reg.Gauge("pedia_apiserver_watch_streams", "Open watch streams.")->With({});
-      r->watch_events = reg.Counter("pedia_apiserver_watch_events_total", "Watch events sent, by resource.",
-                                    {"resource"});
+      r->watch_events =
+          reg.Counter("pedia_apiserver_watch_events_total", "Watch events sent, by resource.", {"resource"});
       return r;
     }();
     return *m;
@@ -78,10 +79,13 @@ struct RequestMetrics {
 // Wraps the transport's Responder to record metrics and the -v=2 request log.
 class MeteredResponder : public http::Responder {
  public:
-  MeteredResponder(std::shared_ptr<http::Responder> inner, std::string method, std::string target,
-                   std::string remote)
-      : inner_(std::move(inner)), method_(std::move(method)), target_(std::move(target)),
-        remote_(std::move(remote)), start_(Clock::now()) {
+  MeteredResponder(std::shared_ptr<http::Responder> inner, const http::Request& request)
+      : inner_(std::move(inner)),
+        method_(request.method),
+        target_(request.target),
+        remote_(request.remote_address),
+        user_agent_(request.Header("user-agent")),
+        start_(Clock::now()) {
     RequestMetrics::Get().inflight->Add(1);
   }
   ~MeteredResponder() override {
@@ -110,11 +114,11 @@ class MeteredResponder : public http::Responder {
     m.requests->With({verb, resource, std::to_string(code)})->Inc();
     m.latency->HistogramWith({verb, resource})->Observe(seconds);
     PEDIA_LOG_V(2, "HTTP", {"verb", method_}, {"URI", target_}, {"latency", std::to_string(seconds * 1000) + "ms"},
-                {"userAgent", ""}, {"user", user}, {"resp", code}, {"srcIP", remote_});
+                {"userAgent", user_agent_}, {"user", user}, {"resp", code}, {"srcIP", remote_});
   }
 
   std::shared_ptr<http::Responder> inner_;
-  std::string method_, target_, remote_;
+  std::string method_, target_, remote_, user_agent_;
   Clock::time_point start_;
   std::atomic<bool> recorded_{false};
 };
@@ -172,10 +176,17 @@ class WatchSession : public storage::WatchObserver {
  public:
   WatchSession(BodyShape shape, std::shared_ptr<TablePrinter> owned_printer, bool bookmarks, size_t pending_limit,
                std::string resource)
-      : shape_(std::move(shape)), owned_printer_(std::move(owned_printer)), bookmarks_(bookmarks),
-        pending_limit_(pending_limit), resource_(std::move(resource)) {}
+      : shape_(std::move(shape)),
+        owned_printer_(std::move(owned_printer)),
+        bookmarks_(bookmarks),
+        pending_limit_(pending_limit),
+        resource_(std::move(resource)) {}
 
   bool OnEvent(pedia_storage_event_type type, const storage::Row& row) override {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      last_rv_ = std::string(row.resource_version);
+    }
     if (type == PEDIA_STORAGE_EVENT_BOOKMARK && !bookmarks_) return true;
     BodyShape shape = shape_;
     shape.now_unix = NowUnix();  // ages are relative to the event, not the watch start
@@ -212,6 +223,23 @@ class WatchSession : public storage::WatchObserver {
     if (closed_) Finish();
   }
 
+  /// Sends a BOOKMARK with the last resourceVersion when one is due.
+  void MaybeBookmark(Clock::time_point now, std::chrono::milliseconds interval) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!bookmarks_ || !stream_ || stream_->IsClosed() || last_rv_.empty()) return;
+    if (next_bookmark_ == Clock::time_point()) next_bookmark_ = now + interval;
+    if (now < next_bookmark_) return;
+    next_bookmark_ = now + interval;
+    storage::Row row;
+    row.resource_version = last_rv_;
+    stream_->Write(WatchFrame(shape_, PEDIA_STORAGE_EVENT_BOOKMARK, row));
+  }
+
+  void SetStartResourceVersion(std::string rv) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (last_rv_.empty() && rv != "0") last_rv_ = std::move(rv);
+  }
+
   void CloseStream() {
     std::lock_guard<std::mutex> l(mu_);
     if (stream_) stream_->Close();
@@ -224,7 +252,7 @@ class WatchSession : public storage::WatchObserver {
   void Finish() {
     if (!closed_status_.ok() && !stream_->IsClosed()) {
       ApiError e = closed_status_.code() == Status::kExpired ? ApiError::Gone(closed_status_.message())
-                                                              : ApiError::FromStatus(closed_status_);
+                                                             : ApiError::FromStatus(closed_status_);
       stream_->Write(WatchErrorFrame(ToStatusJson(e)));
     }
     stream_->Close();
@@ -241,6 +269,8 @@ class WatchSession : public storage::WatchObserver {
   size_t early_bytes_ = 0;
   bool closed_ = false;
   Status closed_status_;
+  std::string last_rv_;
+  Clock::time_point next_bookmark_;
 };
 
 std::string KubeVersionJson(std::string_view git_version) {
@@ -299,12 +329,28 @@ const std::vector<CollectionDef>& Collections() {
       {"any", {}},
       {"workloads", {{"apps", "deployments"}, {"apps", "daemonsets"}, {"apps", "statefulsets"}}},
       {"kuberesources",
-       {{"", ""}, {"admission.k8s.io", ""}, {"admissionregistration.k8s.io", ""}, {"apiextensions.k8s.io", ""},
-        {"apps", ""}, {"authentication.k8s.io", ""}, {"authorization.k8s.io", ""}, {"autoscaling", ""},
-        {"batch", ""}, {"certificates.k8s.io", ""}, {"coordination.k8s.io", ""}, {"discovery.k8s.io", ""},
-        {"events.k8s.io", ""}, {"extensions", ""}, {"flowcontrol.apiserver.k8s.io", ""}, {"networking.k8s.io", ""},
-        {"node.k8s.io", ""}, {"policy", ""}, {"rbac.authorization.k8s.io", ""}, {"resource.k8s.io", ""},
-        {"scheduling.k8s.io", ""}, {"storage.k8s.io", ""}}},
+       {{"", ""},
+        {"admission.k8s.io", ""},
+        {"admissionregistration.k8s.io", ""},
+        {"apiextensions.k8s.io", ""},
+        {"apps", ""},
+        {"authentication.k8s.io", ""},
+        {"authorization.k8s.io", ""},
+        {"autoscaling", ""},
+        {"batch", ""},
+        {"certificates.k8s.io", ""},
+        {"coordination.k8s.io", ""},
+        {"discovery.k8s.io", ""},
+        {"events.k8s.io", ""},
+        {"extensions", ""},
+        {"flowcontrol.apiserver.k8s.io", ""},
+        {"networking.k8s.io", ""},
+        {"node.k8s.io", ""},
+        {"policy", ""},
+        {"rbac.authorization.k8s.io", ""},
+        {"resource.k8s.io", ""},
+        {"scheduling.k8s.io", ""},
+        {"storage.k8s.io", ""}}},
   };
   return *defs;
 }
@@ -356,12 +402,16 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
   void ReapLoop() {
     std::unique_lock<std::mutex> l(watch_mu);
     while (!stopping) {
-      watch_cv.wait_for(l, std::chrono::milliseconds(200));
+      watch_cv.wait_for(l,
+                        std::min<std::chrono::milliseconds>(std::chrono::milliseconds(200), options.bookmark_interval));
       std::vector<std::shared_ptr<WatchSession>> release;
       release.swap(ended);
       Clock::time_point now = Clock::now();
       for (auto& [ptr, w] : watches) {
-        if (now >= w->deadline) w->CloseStream();
+        if (now >= w->deadline)
+          w->CloseStream();
+        else
+          w->MaybeBookmark(now, options.bookmark_interval);
       }
       l.unlock();
       release.clear();  // destroys handles (watch_stop) outside every lock
@@ -399,7 +449,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
 
   // ---- dispatch ----
   void Handle(http::Request&& req, std::shared_ptr<http::Responder> raw) {
-    auto responder = std::make_shared<MeteredResponder>(raw, req.method, req.target, req.remote_address);
+    auto responder = std::make_shared<MeteredResponder>(raw, req);
     QueryParams params = http::ParseQuery(req.query);
     Result<ApiRoute> route = RoutePath(req.path);
     if (route.ok() && route->kind == ApiRoute::kHealth) {
@@ -411,8 +461,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     responder->user = user->name;
     if (req.method != "GET" && req.method != "HEAD") {
       responder->verb = req.method;
-      return responder->Send(ErrorResponse(ApiError::MethodNotAllowed(
-          "the server does not allow this method on the requested resource\nDETAIL: pedia serves get, list and watch only")));
+      return responder->Send(
+          ErrorResponse(ApiError::MethodNotAllowed("the server does not allow this method on the requested "
+                                                   "resource\nDETAIL: pedia serves get, list and watch only")));
     }
     if (!route.ok()) return responder->Send(ErrorResponse(ApiError::NotFound(route.status().message())));
     switch (route->kind) {
@@ -476,9 +527,10 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     std::shared_ptr<const ClusterIndex> idx = Clusters();
     const std::string& cluster = route.cluster;
     if (!cluster.empty() && !idx->Find(cluster)) {
-      return responder->Send(ErrorResponse(ApiError::NotFound(
-          "the server could not find the requested cluster \"" + cluster + "\"\nHINT: list the clusters with "
-          "kubectl get pediaclusters")));
+      return responder->Send(
+          ErrorResponse(ApiError::NotFound("the server could not find the requested cluster \"" + cluster +
+                                           "\"\nHINT: list the clusters with "
+                                           "kubectl get pediaclusters")));
     }
     bool self_groups = !route.under_resources;  // clusterpedia.io itself is served at the root only
     auto not_found = [&] {
@@ -490,7 +542,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         return responder->Send(JsonResponse(200, idx->ApiVersionsJson()));
       case KubePath::kVersion:
         responder->resource = "version";
-        if (!cluster.empty()) return responder->Send(JsonResponse(200, KubeVersionJson(idx->Find(cluster)->kube_version)));
+        if (!cluster.empty())
+          return responder->Send(JsonResponse(200, KubeVersionJson(idx->Find(cluster)->kube_version)));
         return responder->Send(JsonResponse(200, PediaVersionJson()));
       case KubePath::kGroupList: {
         responder->resource = "discovery";
@@ -501,11 +554,12 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       case KubePath::kGroup: {
         responder->resource = "discovery";
         if (k.group == kClusterGroup) {
-          return responder->Send(JsonResponse(200, WithKind(GroupJsonFor(kClusterGroup, {std::string(kClusterVersion)}), "APIGroup")));
+          return responder->Send(
+              JsonResponse(200, WithKind(GroupJsonFor(kClusterGroup, {std::string(kClusterVersion)}), "APIGroup")));
         }
         if (self_groups && k.group == kClusterpediaGroup) {
-          return responder->Send(
-              JsonResponse(200, WithKind(GroupJsonFor(kClusterpediaGroup, {std::string(kClusterpediaVersion)}), "APIGroup")));
+          return responder->Send(JsonResponse(
+              200, WithKind(GroupJsonFor(kClusterpediaGroup, {std::string(kClusterpediaVersion)}), "APIGroup")));
         }
         std::string body = idx->GroupJson(cluster, k.group);
         return body.empty() ? not_found() : responder->Send(JsonResponse(200, std::move(body)));
@@ -533,9 +587,10 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
 
     OutputFormat format;
     if (!NegotiateOutput(req.Header("accept"), &format)) {
-      return responder->Send(ErrorResponse(ApiError::NotAcceptable(
-          "only the following media types are accepted: application/json, application/json;as=Table;g=meta.k8s.io;v=v1, "
-          "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")));
+      return responder->Send(
+          ErrorResponse(ApiError::NotAcceptable("only the following media types are accepted: application/json, "
+                                                "application/json;as=Table;g=meta.k8s.io;v=v1, "
+                                                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")));
     }
     ListContext lc;
     lc.path_cluster = cluster;
@@ -572,8 +627,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
 
     if (watch) {
       if (!storage->Has(PEDIA_STORAGE_CAP_WATCH)) {
-        return responder->Send(ErrorResponse(ApiError::MethodNotAllowed(
-            "watch is not supported by storage layer \"" + storage->name() + "\"")));
+        return responder->Send(ErrorResponse(
+            ApiError::MethodNotAllowed("watch is not supported by storage layer \"" + storage->name() + "\"")));
       }
       if (!k.name.empty()) q.names = {k.name};
       return StartWatch(std::move(lo), std::move(shape), std::move(owned_printer), std::move(headers), responder);
@@ -584,18 +639,18 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
             "please specify the cluster name when using the resource name to get a specific resource.")));
       }
       if (!storage->Has(PEDIA_STORAGE_CAP_GET)) {
-        return responder->Send(ErrorResponse(ApiError::MethodNotAllowed("get is not supported by storage layer \"" +
-                                                                        storage->name() + "\"")));
+        return responder->Send(ErrorResponse(
+            ApiError::MethodNotAllowed("get is not supported by storage layer \"" + storage->name() + "\"")));
       }
       auto self = shared_from_this();
-      return workers.Post([self, shape = std::move(shape), owned_printer, headers = std::move(headers), q = std::move(q),
-                           name = k.name, group = k.group, cluster, responder]() mutable {
+      return workers.Post([self, shape = std::move(shape), owned_printer, headers = std::move(headers),
+                           q = std::move(q), name = k.name, group = k.group, cluster, responder]() mutable {
         self->RunGet(cluster, q, name, group, shape, std::move(headers), responder);
       });
     }
     if (!storage->Has(PEDIA_STORAGE_CAP_LIST)) {
-      return responder->Send(ErrorResponse(ApiError::MethodNotAllowed("list is not supported by storage layer \"" +
-                                                                      storage->name() + "\"")));
+      return responder->Send(ErrorResponse(
+          ApiError::MethodNotAllowed("list is not supported by storage layer \"" + storage->name() + "\"")));
     }
     auto self = shared_from_this();
     workers.Post([self, lo = std::move(lo), shape = std::move(shape), owned_printer, headers = std::move(headers),
@@ -606,17 +661,20 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     auto lacks = [&](uint64_t cap, std::string_view param, std::string_view what) -> std::optional<ApiError> {
       if (storage->Has(cap)) return std::nullopt;
       return ApiError::BadParameter(param, std::string(what) + " is not supported by storage layer \"" +
-                                               storage->name() + "\"\nHINT: use a storage layer that supports it, "
+                                               storage->name() +
+                                               "\"\nHINT: use a storage layer that supports it, "
                                                "such as internal");
     };
     if (!q.fields.empty()) {
       if (auto e = lacks(PEDIA_STORAGE_CAP_FIELD_SELECTOR, "fieldSelector", "the enhanced field selector")) return e;
     }
     if (!q.owner_uid.empty() || !q.owner_name.empty()) {
-      if (auto e = lacks(PEDIA_STORAGE_CAP_OWNER, q.owner_uid.empty() ? "ownerName" : "ownerUID", "owner search")) return e;
+      if (auto e = lacks(PEDIA_STORAGE_CAP_OWNER, q.owner_uid.empty() ? "ownerName" : "ownerUID", "owner search"))
+        return e;
     }
     if (!q.fuzzy_names.empty()) {
-      if (auto e = lacks(PEDIA_STORAGE_CAP_FUZZY_NAME, "internalstorage.clusterpedia.io/fuzzy-name", "fuzzy name search")) {
+      if (auto e =
+              lacks(PEDIA_STORAGE_CAP_FUZZY_NAME, "internalstorage.clusterpedia.io/fuzzy-name", "fuzzy name search")) {
         return e;
       }
     }
@@ -628,8 +686,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     return std::nullopt;
   }
 
-  void RunGet(const std::string& cluster, const storage::ListQuery& q, const std::string& name, const std::string& group,
-              const BodyShape& shape, http::Headers headers, std::shared_ptr<MeteredResponder> responder) {
+  void RunGet(const std::string& cluster, const storage::ListQuery& q, const std::string& name,
+              const std::string& group, const BodyShape& shape, http::Headers headers,
+              std::shared_ptr<MeteredResponder> responder) {
     std::string body;
     bool found = false;
     std::string ns = q.namespaces.empty() ? "" : q.namespaces[0];
@@ -650,33 +709,38 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
 
   // Streams once the buffered body passes list_flush_bytes; until then an
   // error can still become a proper Status response.
-  void RunList(const ListOptions& lo, ListBody body, http::Headers headers, std::shared_ptr<MeteredResponder> responder) {
+  void RunList(const ListOptions& lo, ListBody body, http::Headers headers,
+               std::shared_ptr<MeteredResponder> responder) {
     std::string buf;
     std::shared_ptr<http::ResponseStream> stream;
     bool client_gone = false;
     body.Begin(&buf);
     storage::ListSummary summary;
-    Status s = storage->List(lo.query, [&](const storage::Row& row) {
-      body.Row(row, &buf);
-      if (buf.size() < options.list_flush_bytes) return true;
-      if (!stream) stream = responder->Stream(200, headers);
-      if (!stream) {  // the transport is shutting down
-        client_gone = true;
-        return false;
-      }
-      // Never wait for the client here: row callbacks run under the layer's
-      // read lock, and a slow reader must not hold up the synchro's writes.
-      if (stream->IsClosed()) {
-        client_gone = true;
-        return false;
-      }
-      stream->Write(std::move(buf));
-      buf.clear();
-      return true;
-    }, &summary);
+    Status s = storage->List(
+        lo.query,
+        [&](const storage::Row& row) {
+          body.Row(row, &buf);
+          if (buf.size() < options.list_flush_bytes) return true;
+          if (!stream) stream = responder->Stream(200, headers);
+          if (!stream) {  // the transport is shutting down
+            client_gone = true;
+            return false;
+          }
+          // Never wait for the client here: row callbacks run under the layer's
+          // read lock, and a slow reader must not hold up the synchro's writes.
+          if (stream->IsClosed()) {
+            client_gone = true;
+            return false;
+          }
+          stream->Write(std::move(buf));
+          buf.clear();
+          return true;
+        },
+        &summary);
     if (!s.ok() || client_gone) {
       if (stream) {
-        if (!s.ok()) PEDIA_LOG_WARNING("list failed after streaming began; ending the response", {"error", s.ToString()});
+        if (!s.ok())
+          PEDIA_LOG_WARNING("list failed after streaming began; ending the response", {"error", s.ToString()});
         stream->Close();  // truncated JSON: the client sees an error
         return;
       }
@@ -701,6 +765,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     int64_t timeout = lo.timeout_seconds > 0 ? lo.timeout_seconds : options.max_watch_timeout_seconds;
     session->deadline = Clock::now() + std::chrono::seconds(timeout);
     std::string rv = lo.resource_version;
+    session->SetStartResourceVersion(rv);
     Result<std::unique_ptr<storage::WatchHandle>> handle = storage->Watch(lo.query, rv, session.get());
     if (!handle.ok() && handle.status().code() != Status::kExpired) {
       return responder->Send(ErrorResponse(ApiError::FromStatus(handle.status())));
@@ -710,8 +775,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     if (!stream) return;  // the transport is shutting down; the handle stops the watch
     if (!handle.ok()) {
       // Kubernetes answers a too-old resourceVersion with a 410 ERROR event.
-      stream->Write(WatchErrorFrame(ToStatusJson(ApiError::Gone(
-          "too old resource version: " + rv + "\nDETAIL: " + handle.status().message()))));
+      stream->Write(WatchErrorFrame(
+          ToStatusJson(ApiError::Gone("too old resource version: " + rv + "\nDETAIL: " + handle.status().message()))));
       stream->Close();
       return;
     }
@@ -817,7 +882,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
           if (!first) out += ',';
           first = false;
           out += "{\"cells\":[" + JsonQuote(d.name) + "," + JsonQuote(types_text(d)) +
-                 "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{\"name\":" +
+                 "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/"
+                 "v1\",\"metadata\":{\"name\":" +
                  JsonQuote(d.name) + "}}}";
         }
         out += "]}";
@@ -846,14 +912,16 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       if (d.name == route.collection) def = &d;
     }
     if (!def) {
-      return responder->Send(ErrorResponse(ApiError::ObjectNotFound(kClusterpediaGroup, "collectionresources", route.collection)));
+      return responder->Send(
+          ErrorResponse(ApiError::ObjectNotFound(kClusterpediaGroup, "collectionresources", route.collection)));
     }
     // Which synced resources belong to the collection.
     std::vector<std::pair<std::string, std::string>> wanted = def->types;
     if (wanted.empty()) {
       for (const auto& [key, value] : params) {
         if (key != "groups" && key != "resources") continue;
-        for (std::string_view item : SplitOnComma(value)) {
+        // In groups= an empty entry is the core group ("groups=,apps").
+        for (std::string_view item : key == "groups" ? SplitAndTrim(value, ',') : SplitOnComma(value)) {
           if (key == "groups") {
             std::string_view g = item.substr(0, item.find('/'));
             wanted.emplace_back(g == "*" ? "*" : std::string(g), "");
@@ -861,7 +929,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
             size_t last = item.rfind('/');
             if (last == std::string_view::npos || last + 1 == item.size()) {
               return responder->Send(ErrorResponse(ApiError::BadParameter(
-                  "resources", "\"" + std::string(item) + "\" is not <group>/<resource> or <group>/<version>/<resource>")));
+                  "resources",
+                  "\"" + std::string(item) + "\" is not <group>/<resource> or <group>/<version>/<resource>")));
             }
             std::string_view g = item.substr(0, item.find('/'));
             wanted.emplace_back(std::string(g), std::string(item.substr(last + 1)));
@@ -924,40 +993,44 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       q.gvr = storage::Gvr{t->group, t->storage_version, t->resource};
       if (lo.query.limit > 0) q.limit = remaining;
       std::string api_version = t->group.empty() ? t->version : t->group + "/" + t->version;
-      Status s = storage->List(q, [&](const storage::Row& row) {
-        if (!first) items += ',';
-        first = false;
-        std::string_view meta = RowMetadata(row);
-        if (format.kind == OutputFormat::kTable) {
-          int64_t created = 0;
-          bool ok = json::ParseRfc3339(json::String(json::Member(meta, "creationTimestamp")), &created);
-          items += "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," + JsonQuote(t->version) +
-                   "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," + JsonQuote(row.name) + "," +
-                   JsonQuote(ok ? HumanDuration(now - created) : "<unknown>") +
-                   "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":" +
-                   std::string(meta) + "}}";
-        } else if (row.metadata_only || lo.query.only_metadata) {
-          items += "{\"apiVersion\":" + JsonQuote(api_version) + ",\"kind\":" + JsonQuote(t->kind) +
-                   ",\"metadata\":" + std::string(meta) + "}";
-        } else {
-          items.append(row.object);
-        }
-        std::string type_key = t->group + "/" + t->version + "/" + t->resource;
-        if (seen_types.insert(type_key).second) {
-          if (!types.empty()) types += ',';
-          types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
-                   ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";
-        }
-        --remaining;
-        return true;
-      }, nullptr);
+      Status s = storage->List(
+          q,
+          [&](const storage::Row& row) {
+            if (!first) items += ',';
+            first = false;
+            std::string_view meta = RowMetadata(row);
+            if (format.kind == OutputFormat::kTable) {
+              int64_t created = 0;
+              bool ok = json::ParseRfc3339(json::String(json::Member(meta, "creationTimestamp")), &created);
+              items +=
+                  "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," + JsonQuote(t->version) +
+                  "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," + JsonQuote(row.name) + "," +
+                  JsonQuote(ok ? HumanDuration(now - created) : "<unknown>") +
+                  "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":" +
+                  std::string(meta) + "}}";
+            } else if (row.metadata_only || lo.query.only_metadata) {
+              items += "{\"apiVersion\":" + JsonQuote(api_version) + ",\"kind\":" + JsonQuote(t->kind) +
+                       ",\"metadata\":" + std::string(meta) + "}";
+            } else {
+              items.append(row.object);
+            }
+            std::string type_key = t->group + "/" + t->version + "/" + t->resource;
+            if (seen_types.insert(type_key).second) {
+              if (!types.empty()) types += ',';
+              types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
+                       ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";
+            }
+            --remaining;
+            return true;
+          },
+          nullptr);
       if (!s.ok()) return responder->Send(ErrorResponse(ApiError::FromStatus(s)));
     }
     std::string out;
     if (format.kind == OutputFormat::kTable) {
       static const std::vector<TableColumn> columns = {
-          {"Cluster", "string", "", "", 0, ""}, {"Group", "string", "", "", 0, ""},
-          {"Version", "string", "", "", 0, ""}, {"Kind", "string", "", "", 0, ""},
+          {"Cluster", "string", "", "", 0, ""},   {"Group", "string", "", "", 0, ""},
+          {"Version", "string", "", "", 0, ""},   {"Kind", "string", "", "", 0, ""},
           {"Namespace", "string", "", "", 0, ""}, {"Name", "string", "name", "", 0, ""},
           {"Age", "string", "", "", 0, ""}};
       out = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",\"metadata\":{},";

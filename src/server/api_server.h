@@ -28,11 +28,14 @@
 namespace pedia::server {
 
 struct ApiServerOptions {
-  int workers = 4;                          // threads for storage reads
-  bool remaining_count_default = false;     // feature gate RemainingItemCount
-  size_t list_flush_bytes = 256 * 1024;     // stream a list once this much is buffered
-  size_t watch_pending_limit = 16u << 20;   // a watch this far behind is ended
+  int workers = 4;                           // threads for storage reads
+  bool remaining_count_default = false;      // feature gate RemainingItemCount
+  size_t list_flush_bytes = 4u << 20;        // stream a list once this much is buffered
+  size_t watch_pending_limit = 16u << 20;    // a watch this far behind is ended
   int64_t max_watch_timeout_seconds = 1800;  // kube-apiserver's --min-request-timeout
+  /// How often a watch that asked for allowWatchBookmarks gets a BOOKMARK
+  /// with the last resourceVersion sent, when the layer sends none itself.
+  std::chrono::milliseconds bookmark_interval{60000};
   std::chrono::milliseconds cluster_refresh{1000};  // how stale cluster records may be
   /// Extra /readyz checks (binding-apiserver adds the synchro).
   std::vector<std::pair<std::string, std::function<Status()>>> ready_checks;

@@ -2,7 +2,6 @@
 
 #include <condition_variable>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 
 #include "catch.h"
@@ -43,8 +42,10 @@ class CapturingStream : public http::ResponseStream {
     bool run = false;
     {
       std::lock_guard<std::mutex> l(mu);
-      if (closed) run = true;
-      else on_closed_ = cb;
+      if (closed)
+        run = true;
+      else
+        on_closed_ = cb;
     }
     if (run) cb();
   }
@@ -116,8 +117,8 @@ class CapturingResponder : public http::Responder, public std::enable_shared_fro
 
 std::string PodJson(const std::string& cluster, const std::string& ns, const std::string& name, const std::string& app,
                     const std::string& phase) {
-  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"(","namespace":")" + ns +
-         R"(","uid":")" + cluster + "-" + ns + "-" + name +
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"(","namespace":")" + ns + R"(","uid":")" +
+         cluster + "-" + ns + "-" + name +
          R"(","resourceVersion":"5","creationTimestamp":"2024-01-01T00:00:00Z","labels":{"app":")" + app +
          R"("},"annotations":{"shadow.clusterpedia.io/cluster-name":")" + cluster +
          R"("}},"spec":{"nodeName":"node-1","containers":[{"name":"c","image":"nginx"}]},"status":{"phase":")" + phase +
@@ -133,7 +134,8 @@ std::string ClusterRecord(const std::string& name, bool healthy) {
 }
 
 struct Fixture {
-  explicit Fixture(AuthOptions auth_options = {}, const std::string& storage_config = "") {
+  explicit Fixture(AuthOptions auth_options = {}, const std::string& storage_config = "",
+                   size_t list_flush_bytes = 4u << 20) {
     REQUIRE(storage::RegisterBuiltins(&registry).ok());
     auto opened = registry.Open("memory", storage_config);
     REQUIRE(opened.ok());
@@ -162,11 +164,12 @@ struct Fixture {
     }
     ApiServerOptions options;
     options.workers = 2;
+    options.bookmark_interval = std::chrono::milliseconds(100);
+    options.list_flush_bytes = list_flush_bytes;
     server = std::make_unique<ApiServer>(storage.get(), auth.get(), options);
   }
 
-  std::shared_ptr<CapturingResponder> Get(const std::string& target, const std::string& accept = "",
-                                          bool wait = true) {
+  std::shared_ptr<CapturingResponder> Get(const std::string& target, const std::string& accept = "", bool wait = true) {
     http::Request r;
     r.method = "GET";
     r.target = target;
@@ -224,8 +227,8 @@ TEST_CASE("api server filters by path cluster, namespace, labels and search para
   CHECK(one["items"].size() == 2);
   auto by_label = Fixture::Json(f.Get("/api/v1/pods?labelSelector=app%3Dweb"));
   CHECK(by_label["items"].size() == 2);
-  auto by_cluster_label = Fixture::Json(
-      f.Get("/api/v1/pods?labelSelector=search.clusterpedia.io/clusters%3Dc2,app%3Ddb"));
+  auto by_cluster_label =
+      Fixture::Json(f.Get("/api/v1/pods?labelSelector=search.clusterpedia.io/clusters%3Dc2,app%3Ddb"));
   CHECK(by_cluster_label["items"].size() == 2);
   auto by_field = Fixture::Json(f.Get("/api/v1/pods?fieldSelector=status.phase%3DPending"));
   CHECK(by_field["items"].size() == 2);
@@ -240,6 +243,17 @@ TEST_CASE("api server filters by path cluster, namespace, labels and search para
   auto ordered = Fixture::Json(f.Get("/api/v1/pods?orderby=name%20desc&clusters=c1"));
   REQUIRE(ordered["items"].size() == 3);
   CHECK(ordered["items"][0]["metadata"]["name"] == "pod-2");
+}
+
+TEST_CASE("api server streams lists larger than the flush size as valid JSON", "[server]") {
+  Fixture f(CertAuth(), "", 1000);
+  for (const char* accept : {"", kTableAccept}) {
+    auto r = f.Get("/api/v1/pods?limit=5&withContinue=true", accept);
+    REQUIRE(r->stream);  // it was streamed, not sent whole
+    auto j = Fixture::Json(r);
+    CHECK((j.contains("items") ? j["items"].size() : j["rows"].size()) == 5);
+    CHECK(j["metadata"].contains("continue"));
+  }
 }
 
 TEST_CASE("api server answers Table and PartialObjectMetadataList", "[server]") {
@@ -372,6 +386,23 @@ TEST_CASE("api server watch streams changes with rewritten resourceVersions", "[
   CHECK(w->stream->IsClosed());
 }
 
+TEST_CASE("api server watch sends bookmarks only when asked", "[server]") {
+  Fixture f(CertAuth());
+  std::string rv = Fixture::Json(f.Get("/api/v1/pods"))["metadata"]["resourceVersion"];
+  auto with = f.Get("/api/v1/pods?watch=true&allowWatchBookmarks=true&resourceVersion=" + rv, "", false);
+  auto without = f.Get("/api/v1/pods?watch=true&resourceVersion=" + rv, "", false);
+  with->WaitStarted();
+  without->WaitStarted();
+  REQUIRE(with->stream);
+  REQUIRE(with->stream->WaitFor("BOOKMARK"));
+  std::string body = with->stream->Body();
+  auto event = nlohmann::json::parse(body.substr(0, body.find('\n')));
+  CHECK(event["object"]["kind"] == "Pod");
+  CHECK(event["object"]["metadata"]["resourceVersion"] == rv);
+  REQUIRE(without->stream);
+  CHECK(without->stream->Body().find("BOOKMARK") == std::string::npos);
+}
+
 TEST_CASE("api server watch from an expired resourceVersion gets a 410 ERROR event", "[server]") {
   std::string config = "/tmp/pedia-apiserver-test-memory.yaml";
   {
@@ -387,6 +418,35 @@ TEST_CASE("api server watch from an expired resourceVersion gets a 410 ERROR eve
   auto event = nlohmann::json::parse(w->response.body.substr(0, w->response.body.find('\n')));
   CHECK(event["type"] == "ERROR");
   CHECK(event["object"]["code"] == 410);
+}
+
+TEST_CASE("api server exposes request metrics", "[server]") {
+  Fixture f(CertAuth());
+  f.Get("/api/v1/pods");
+  f.Get("/api/v1/pods?limit=bad");
+  std::string text = f.Get("/metrics")->response.body;
+  CHECK(text.find("pedia_apiserver_request_total{verb=\"list\",resource=\"pods\",code=\"200\"}") != std::string::npos);
+  CHECK(text.find("code=\"400\"") != std::string::npos);
+  CHECK(text.find("pedia_apiserver_request_duration_seconds_bucket") != std::string::npos);
+  CHECK(text.find("pedia_apiserver_current_inflight_requests") != std::string::npos);
+  CHECK(text.find("pedia_build_info") != std::string::npos);
+}
+
+TEST_CASE("collection resources list definitions and gather workloads", "[server]") {
+  Fixture f(CertAuth());
+  auto list = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources"));
+  CHECK(list["kind"] == "CollectionResourceList");
+  CHECK(list["items"].size() == 3);
+  auto any = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any?groups=&limit=4"));
+  CHECK(any["kind"] == "CollectionResource");
+  CHECK(any["items"].size() == 4);
+  CHECK(any["resourceTypes"][0]["resource"] == "pods");
+  CHECK(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any")->response.status == 400);
+  CHECK(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/nope")->response.status == 404);
+  auto t = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any?resources=/pods", kTableAccept));
+  CHECK(t["kind"] == "Table");
+  CHECK(t["rows"].size() == 6);
+  CHECK(t["rows"][0]["cells"][3] == "Pod");
 }
 
 TEST_CASE("static token file authenticates bearer tokens", "[server]") {

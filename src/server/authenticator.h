@@ -31,8 +31,8 @@ struct UserInfo {
 };
 
 struct AuthOptions {
-  int client_ca_index = -1;         // index in ServerOptions::client_ca_files, or -1
-  int requestheader_ca_index = -1;  // likewise for the front proxy
+  int client_ca_index = -1;                              // index in ServerOptions::client_ca_files, or -1
+  int requestheader_ca_index = -1;                       // likewise for the front proxy
   std::vector<std::string> requestheader_allowed_names;  // empty: any CN
   std::vector<std::string> requestheader_username_headers = {"X-Remote-User"};
   std::vector<std::string> requestheader_group_headers = {"X-Remote-Group"};

@@ -1,9 +1,8 @@
 #include "server/cluster_index.h"
 
 #include <algorithm>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/json_text.h"
 #include "base/log.h"

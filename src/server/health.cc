@@ -20,7 +20,8 @@ HealthResult RunHealthChecks(const std::string& endpoint, const std::string& onl
     for (const HealthCheck& c : checks) {
       if (c.name != only) continue;
       Status s = c.run();
-      if (!s.ok()) PEDIA_LOG_WARNING("health check failed", {"endpoint", endpoint}, {"check", c.name}, {"reason", s.message()});
+      if (!s.ok())
+        PEDIA_LOG_WARNING("health check failed", {"endpoint", endpoint}, {"check", c.name}, {"reason", s.message()});
       r.code = s.ok() ? 200 : 500;
       r.body = s.ok() ? "ok" : "internal server error: " + c.name + " failed: reason withheld\n";
       return r;

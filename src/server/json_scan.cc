@@ -58,8 +58,8 @@ size_t SkipValueAt(std::string_view s, size_t i, int depth) {
   }
   // Number or literal: up to the next delimiter.
   size_t start = i;
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n' &&
-         s[i] != '\r' && s[i] != '\t') {
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n' && s[i] != '\r' &&
+         s[i] != '\t') {
     ++i;
   }
   return i == start ? kNpos : i;
@@ -89,10 +89,14 @@ bool Hex4(std::string_view s, size_t i, uint32_t* out) {
   for (size_t k = i; k < i + 4; ++k) {
     char c = s[k];
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= c - '0';
-    else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      v |= c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v |= c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v |= c - 'A' + 10;
+    else
+      return false;
   }
   *out = v;
   return true;
@@ -109,8 +113,7 @@ std::string_view TrimValue(std::string_view v) {
   return v.substr(b, e - b);
 }
 
-void ForEachMember(std::string_view obj,
-                   const std::function<bool(std::string_view, std::string_view)>& fn) {
+void ForEachMember(std::string_view obj, const std::function<bool(std::string_view, std::string_view)>& fn) {
   size_t i = SkipSpace(obj, 0);
   if (i >= obj.size() || obj[i] != '{') return;
   i = SkipSpace(obj, i + 1);
@@ -161,6 +164,23 @@ std::string_view Member(std::string_view obj, std::string_view key) {
   return found;
 }
 
+void Members(std::string_view obj, std::initializer_list<std::string_view> keys, std::string_view* out) {
+  size_t wanted = keys.size(), found = 0;
+  for (size_t i = 0; i < wanted; ++i) out[i] = std::string_view();
+  ForEachMember(obj, [&](std::string_view k, std::string_view v) {
+    size_t i = 0;
+    for (std::string_view key : keys) {
+      if (key == k && out[i].empty()) {
+        out[i] = v;
+        ++found;
+        break;
+      }
+      ++i;
+    }
+    return found < wanted;
+  });
+}
+
 std::string_view Path(std::string_view obj, std::initializer_list<std::string_view> keys) {
   for (std::string_view k : keys) {
     obj = Member(obj, k);
@@ -193,11 +213,21 @@ std::string String(std::string_view value) {
     }
     if (++i + 1 > v.size() - 1) break;
     switch (v[i]) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
       case 'u': {
         uint32_t cp = 0;
         if (!Hex4(v, i + 1, &cp)) return out;
@@ -212,7 +242,8 @@ std::string String(std::string_view value) {
         AppendUtf8(out, cp);
         break;
       }
-      default: out += v[i];
+      default:
+        out += v[i];
     }
   }
   return out;
@@ -244,8 +275,8 @@ bool ParseRfc3339(std::string_view s, int64_t* unix_seconds) {
   };
   int year, mon, day, hour, min, sec;
   if (!digits(0, 4, &year) || s.size() < 20 || s[4] != '-' || !digits(5, 2, &mon) || s[7] != '-' ||
-      !digits(8, 2, &day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, &hour) ||
-      s[13] != ':' || !digits(14, 2, &min) || s[16] != ':' || !digits(17, 2, &sec)) {
+      !digits(8, 2, &day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, &hour) || s[13] != ':' ||
+      !digits(14, 2, &min) || s[16] != ':' || !digits(17, 2, &sec)) {
     return false;
   }
   if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) return false;

@@ -27,6 +27,11 @@ size_t SkipValue(std::string_view text, size_t pos);
 /// The value of member key in the object value obj, or an empty view.
 std::string_view Member(std::string_view obj, std::string_view key);
 
+/// Looks up several members in one pass over obj: out[i] receives the value
+/// of keys[i], or an empty view.  Cheaper than repeated Member() calls when a
+/// caller needs many fields of one large object.
+void Members(std::string_view obj, std::initializer_list<std::string_view> keys, std::string_view* out);
+
 /// Member(Member(obj, k1), k2)...
 std::string_view Path(std::string_view obj, std::initializer_list<std::string_view> keys);
 
@@ -34,8 +39,7 @@ std::string_view Path(std::string_view obj, std::initializer_list<std::string_vi
 void ForEachElement(std::string_view array, const std::function<bool(std::string_view)>& fn);
 
 /// Calls fn(raw key, value) for each member of an object value.
-void ForEachMember(std::string_view obj,
-                   const std::function<bool(std::string_view key, std::string_view value)>& fn);
+void ForEachMember(std::string_view obj, const std::function<bool(std::string_view key, std::string_view value)>& fn);
 
 /// Number of elements of an array or members of an object (0 otherwise).
 int64_t Count(std::string_view value);

@@ -5,7 +5,8 @@
 namespace pedia::server::json {
 
 TEST_CASE("json scan finds nested members and iterates arrays", "[server]") {
-  std::string_view obj = R"({"metadata":{"name":"a","labels":{"x":"1"}},"spec":{"containers":[{"name":"c1"},{"name":"c2"}]}})";
+  std::string_view obj =
+      R"({"metadata":{"name":"a","labels":{"x":"1"}},"spec":{"containers":[{"name":"c1"},{"name":"c2"}]}})";
   CHECK(String(Path(obj, {"metadata", "name"})) == "a");
   CHECK(String(Path(obj, {"metadata", "labels", "x"})) == "1");
   CHECK(Path(obj, {"metadata", "missing"}).empty());
@@ -16,6 +17,16 @@ TEST_CASE("json scan finds nested members and iterates arrays", "[server]") {
   });
   CHECK(names == std::vector<std::string>{"c1", "c2"});
   CHECK(Count(Path(obj, {"spec", "containers"})) == 2);
+}
+
+TEST_CASE("json Members reads several fields in one pass", "[server]") {
+  std::string_view out[3];
+  Members(R"({"b":2,"a":{"x":1},"c":"s","a":9})", {"a", "c", "missing"}, out);
+  CHECK(out[0] == R"({"x":1})");  // the first occurrence wins
+  CHECK(out[1] == R"("s")");
+  CHECK(out[2].empty());
+  Members("garbage", {"a", "c", "missing"}, out);
+  CHECK(out[0].empty());
 }
 
 TEST_CASE("json scan decodes strings and numbers", "[server]") {

@@ -174,8 +174,8 @@ std::string WatchFrame(const BodyShape& s, pedia_storage_event_type type, const 
   std::string rv_json = JsonQuote(row.resource_version);
   if (type == PEDIA_STORAGE_EVENT_BOOKMARK) {
     if (s.format.kind == OutputFormat::kTable) {
-      out += "{\"kind\":\"Table\",\"apiVersion\":\"" + MetaApiVersion(s) + "\",\"metadata\":{\"resourceVersion\":" +
-             rv_json + "},\"columnDefinitions\":[],\"rows\":[]}";
+      out += "{\"kind\":\"Table\",\"apiVersion\":\"" + MetaApiVersion(s) +
+             "\",\"metadata\":{\"resourceVersion\":" + rv_json + "},\"columnDefinitions\":[],\"rows\":[]}";
     } else {
       out += "{\"kind\":";
       AppendJsonQuoted(out, s.kind);
@@ -191,8 +191,8 @@ std::string WatchFrame(const BodyShape& s, pedia_storage_event_type type, const 
   rewritten.object = object;
   rewritten.metadata_only = false;
   if (s.format.kind == OutputFormat::kTable) {
-    out += "{\"kind\":\"Table\",\"apiVersion\":\"" + MetaApiVersion(s) + "\",\"metadata\":{\"resourceVersion\":" +
-           rv_json + "},";
+    out += "{\"kind\":\"Table\",\"apiVersion\":\"" + MetaApiVersion(s) +
+           "\",\"metadata\":{\"resourceVersion\":" + rv_json + "},";
     AppendColumnDefinitions(s.printer->Columns(), &out);
     out += ",\"rows\":[";
     AppendTableRow(s, object, rewritten, &out);

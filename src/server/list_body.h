@@ -20,10 +20,10 @@ namespace pedia::server {
 
 struct BodyShape {
   OutputFormat format;
-  std::string api_version;  // "apps/v1", "v1"
-  std::string kind;         // "Deployment"
-  bool only_metadata = false;       // JSON items carry metadata only
-  const TablePrinter* printer = nullptr;  // for Table
+  std::string api_version;                  // "apps/v1", "v1"
+  std::string kind;                         // "Deployment"
+  bool only_metadata = false;               // JSON items carry metadata only
+  const TablePrinter* printer = nullptr;    // for Table
   std::string include_object = "Metadata";  // Table rows: None, Metadata, Object
   int64_t now_unix = 0;
 };

@@ -149,8 +149,9 @@ class Parser {
         out_->include_object = value;
       } else if (key == "whereSQL" || key == "whereSQLStatement" || key == "whereSQLParam" ||
                  key == "whereSQLJSONParams") {
-        return ApiError::BadParameter(key, "raw SQL queries are not supported by pedia\n"
-                                           "HINT: use labelSelector, fieldSelector and the search parameters");
+        return ApiError::BadParameter(key,
+                                      "raw SQL queries are not supported by pedia\n"
+                                      "HINT: use labelSelector, fieldSelector and the search parameters");
       }
       // Other parameters (pretty, timeout, resourceVersionMatch, ...) are
       // accepted and ignored, as Kubernetes does.
@@ -165,8 +166,8 @@ class Parser {
       }
       for (storage::Requirement& r : fields.value()) {
         // metadata.name= and metadata.namespace= use the index columns.
-        bool single = r.op == PEDIA_STORAGE_OP_EQUALS && r.values.size() == 1 && r.path.size() == 2 &&
-                      r.path[0] == "metadata";
+        bool single =
+            r.op == PEDIA_STORAGE_OP_EQUALS && r.values.size() == 1 && r.path.size() == 2 && r.path[0] == "metadata";
         if (single && r.path[1] == "name") {
           q.names.push_back(r.values[0]);
         } else if (single && r.path[1] == "namespace") {
@@ -321,7 +322,8 @@ Result<storage::OrderBy> ParseOrderByTerm(std::string_view term) {
   }
   bool descending = false;
   if (words.size() == 2) {
-    if (words[1] == "desc") descending = true;
+    if (words[1] == "desc")
+      descending = true;
     else if (words[1] != "asc") {
       return Status::InvalidArgument("Invalid Query OrderBy: \"" + std::string(term) +
                                      "\"\nHINT: the only direction words are asc and desc");
@@ -333,8 +335,10 @@ Result<storage::OrderBy> ParseOrderByTerm(std::string_view term) {
 Result<storage::OrderBy> ParseOrderByLabel(std::string_view value) {
   std::string_view v = Trim(value);
   bool descending = EndsWith(v, "_desc");
-  if (descending) v.remove_suffix(5);
-  else if (EndsWith(v, "_asc")) v.remove_suffix(4);
+  if (descending)
+    v.remove_suffix(5);
+  else if (EndsWith(v, "_asc"))
+    v.remove_suffix(4);
   return OrderByField(v, descending);
 }
 
@@ -356,8 +360,7 @@ Result<int64_t> ParseSearchTime(std::string_view text) {
                                  "\"2006-01-02 15:04:05\", \"2006-01-02\", or a Unix timestamp of 10 or 13 digits");
 }
 
-std::optional<ApiError> ParseListOptions(const QueryParams& params, const ListContext& context,
-                                         ListOptions* out) {
+std::optional<ApiError> ParseListOptions(const QueryParams& params, const ListContext& context, ListOptions* out) {
   return Parser(context, out).Run(params);
 }
 

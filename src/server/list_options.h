@@ -24,8 +24,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 /// Facts from outside the query string that shape the options.
 struct ListContext {
-  std::string path_cluster;     // from .../clusters/<c>/...; overrides clusters=
-  std::string path_namespace;   // from .../namespaces/<ns>/...; overrides namespaces=
+  std::string path_cluster;              // from .../clusters/<c>/...; overrides clusters=
+  std::string path_namespace;            // from .../namespaces/<ns>/...; overrides namespaces=
   bool remaining_count_default = false;  // feature gate RemainingItemCount
   bool metadata_accept = false;          // Accept asked for PartialObjectMetadataList
 };
@@ -41,8 +41,7 @@ struct ListOptions {
 };
 
 /// Parses params into *out.  query.gvr is left for the caller.
-std::optional<ApiError> ParseListOptions(const QueryParams& params, const ListContext& context,
-                                         ListOptions* out);
+std::optional<ApiError> ParseListOptions(const QueryParams& params, const ListContext& context, ListOptions* out);
 
 /// since/before: RFC 3339 (with a 'T'), "2006-01-02 15:04:05", "2006-01-02"
 /// (both UTC), or a Unix timestamp of 10 digits (seconds) or 13 (ms).

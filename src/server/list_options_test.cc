@@ -174,9 +174,8 @@ TEST_CASE("remaining count defaults to the feature gate and metadata Accept sets
 
 TEST_CASE("watch parameters", "[server]") {
   ListOptions o;
-  REQUIRE_FALSE(Parse({{"watch", "true"}, {"resourceVersion", "17"}, {"allowWatchBookmarks", "true"},
-                       {"timeoutSeconds", "30"}},
-                      &o));
+  REQUIRE_FALSE(Parse(
+      {{"watch", "true"}, {"resourceVersion", "17"}, {"allowWatchBookmarks", "true"}, {"timeoutSeconds", "30"}}, &o));
   CHECK(o.watch);
   CHECK(o.resource_version == "17");
   CHECK(o.allow_watch_bookmarks);

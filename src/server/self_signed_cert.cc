@@ -1,6 +1,10 @@
 #include "server/self_signed_cert.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -8,11 +12,6 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 namespace pedia::server {
 namespace {
@@ -96,7 +95,8 @@ Result<CertPair> EnsureSelfSignedCert(const std::string& cert_dir) {
   FILE* cf = std::fopen(pair.cert_file.c_str(), "w");
   bool cert_ok = cf && PEM_write_X509(cf, cert.get()) == 1;
   if (cf) std::fclose(cf);
-  if (!key_ok || !cert_ok) return Status::InvalidArgument("cannot write the self-signed pair into \"" + cert_dir + "\"");
+  if (!key_ok || !cert_ok)
+    return Status::InvalidArgument("cannot write the self-signed pair into \"" + cert_dir + "\"");
   pair.generated = true;
   return pair;
 }

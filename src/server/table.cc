@@ -50,9 +50,7 @@ std::string AgeOf(std::string_view timestamp_value, int64_t now) {
   return HumanDuration(now - t);
 }
 
-std::string Age(std::string_view obj, int64_t now) {
-  return AgeOf(Path(obj, {"metadata", "creationTimestamp"}), now);
-}
+std::string Age(std::string_view obj, int64_t now) { return AgeOf(Path(obj, {"metadata", "creationTimestamp"}), now); }
 
 bool Deleting(std::string_view obj) {
   std::string_view v = json::TrimValue(Path(obj, {"metadata", "deletionTimestamp"}));
@@ -86,10 +84,14 @@ std::string FormatSelector(std::string_view selector) {
     std::string op = S(Member(e, "operator"));
     std::vector<std::string> values;
     ForEachElement(Member(e, "values"), [&](std::string_view v) { return values.push_back(S(v)), true; });
-    if (op == "In") parts.push_back(key + " in (" + Join(values, ",") + ")");
-    else if (op == "NotIn") parts.push_back(key + " notin (" + Join(values, ",") + ")");
-    else if (op == "Exists") parts.push_back(key);
-    else if (op == "DoesNotExist") parts.push_back("!" + key);
+    if (op == "In")
+      parts.push_back(key + " in (" + Join(values, ",") + ")");
+    else if (op == "NotIn")
+      parts.push_back(key + " notin (" + Join(values, ",") + ")");
+    else if (op == "Exists")
+      parts.push_back(key);
+    else if (op == "DoesNotExist")
+      parts.push_back("!" + key);
     return true;
   });
   return parts.empty() ? "<none>" : Join(parts, ",");
@@ -144,14 +146,22 @@ std::string Name(std::string_view obj) { return S(Path(obj, {"metadata", "name"}
 
 // --- pods (printPod) ---
 void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells) {
-  std::string_view spec = Member(pod, "spec");
-  std::string_view status = Member(pod, "status");
-  int64_t total = json::Count(Member(spec, "containers"));
+  // Pods are the largest lists: read each level's fields in one pass.
+  std::string_view top[3], sp[4], st[8];
+  json::Members(pod, {"metadata", "spec", "status"}, top);
+  json::Members(top[1], {"containers", "initContainers", "readinessGates", "nodeName"}, sp);
+  json::Members(top[2],
+                {"phase", "reason", "conditions", "initContainerStatuses", "containerStatuses", "podIPs", "podIP",
+                 "nominatedNodeName"},
+                st);
+  std::string_view metadata = top[0];
+  std::string_view conditions = st[2];
+  int64_t total = json::Count(sp[0]);
   int64_t ready = 0, restarts = 0, last_restart = 0;
-  std::string reason = S(Member(status, "phase"));
-  std::string status_reason = S(Member(status, "reason"));
+  std::string reason = S(st[0]);
+  std::string status_reason = S(st[1]);
   if (!status_reason.empty()) reason = status_reason;
-  ForEachElement(Member(status, "conditions"), [&](std::string_view c) {
+  ForEachElement(conditions, [&](std::string_view c) {
     if (S(Member(c, "type")) == "PodScheduled" && S(Member(c, "reason")) == "SchedulingGated") {
       reason = "SchedulingGated";
     }
@@ -165,9 +175,9 @@ void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells
     }
   };
   bool initializing = false;
-  int64_t init_total = json::Count(Member(spec, "initContainers"));
+  int64_t init_total = json::Count(sp[1]);
   int64_t index = 0;
-  ForEachElement(Member(status, "initContainerStatuses"), [&](std::string_view cs) {
+  ForEachElement(st[3], [&](std::string_view cs) {
     note_restart(cs);
     std::string_view terminated = Path(cs, {"state", "terminated"});
     std::string_view waiting = Path(cs, {"state", "waiting"});
@@ -195,9 +205,7 @@ void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells
     restarts = 0;
     bool has_running = false;
     std::vector<std::string_view> statuses;
-    ForEachElement(Member(status, "containerStatuses"), [&](std::string_view cs) {
-      return statuses.push_back(cs), true;
-    });
+    ForEachElement(st[4], [&](std::string_view cs) { return statuses.push_back(cs), true; });
     for (auto it = statuses.rbegin(); it != statuses.rend(); ++it) {
       std::string_view cs = *it;
       note_restart(cs);
@@ -219,36 +227,37 @@ void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells
     }
     if (reason == "Completed" && has_running) {
       bool pod_ready = false;
-      ForEachElement(Member(status, "conditions"), [&](std::string_view c) {
+      ForEachElement(conditions, [&](std::string_view c) {
         if (S(Member(c, "type")) == "Ready" && S(Member(c, "status")) == "True") pod_ready = true;
         return true;
       });
       reason = pod_ready ? "Running" : "NotReady";
     }
   }
-  if (Deleting(pod)) reason = status_reason == "NodeLost" ? "Unknown" : "Terminating";
+  std::string_view deletion = json::TrimValue(Member(metadata, "deletionTimestamp"));
+  if (!deletion.empty() && deletion != "null") reason = status_reason == "NodeLost" ? "Unknown" : "Terminating";
   std::string restarts_text = Int(restarts);
   if (restarts != 0 && last_restart != 0) restarts_text += " (" + HumanDuration(now - last_restart) + " ago)";
-  cells->push_back(Str(Name(pod)));
+  cells->push_back(Str(S(Member(metadata, "name"))));
   cells->push_back(Str(Int(ready) + "/" + Int(total)));
   cells->push_back(Str(reason));
   cells->push_back(Str(restarts_text));
-  cells->push_back(Str(Age(pod, now)));
+  cells->push_back(Str(AgeOf(Member(metadata, "creationTimestamp"), now)));
   // wide
   std::string ip;
-  ForEachElement(Member(status, "podIPs"), [&](std::string_view p) { return ip = S(Member(p, "ip")), false; });
-  if (ip.empty()) ip = S(Member(status, "podIP"));
+  ForEachElement(st[5], [&](std::string_view p) { return ip = S(Member(p, "ip")), false; });
+  if (ip.empty()) ip = S(st[6]);
   cells->push_back(NoneIfEmpty(ip));
-  cells->push_back(NoneIfEmpty(S(Member(spec, "nodeName"))));
-  cells->push_back(NoneIfEmpty(S(Member(status, "nominatedNodeName"))));
-  int64_t gates = json::Count(Member(spec, "readinessGates"));
+  cells->push_back(NoneIfEmpty(S(sp[3])));
+  cells->push_back(NoneIfEmpty(S(st[7])));
+  int64_t gates = json::Count(sp[2]);
   if (gates == 0) {
     cells->push_back(Str("<none>"));
   } else {
     int64_t true_gates = 0;
-    ForEachElement(Member(spec, "readinessGates"), [&](std::string_view g) {
+    ForEachElement(sp[2], [&](std::string_view g) {
       std::string type = S(Member(g, "conditionType"));
-      ForEachElement(Member(status, "conditions"), [&](std::string_view c) {
+      ForEachElement(conditions, [&](std::string_view c) {
         if (S(Member(c, "type")) == type && S(Member(c, "status")) == "True") ++true_gates;
         return true;
       });
@@ -453,12 +462,18 @@ bool HasCondition(std::string_view status, std::string_view type) {
 void JobCells(std::string_view o, int64_t now, std::vector<std::string>* c) {
   std::string_view spec = Member(o, "spec"), status = Member(o, "status");
   std::string state = "Running";
-  if (HasCondition(status, "Complete")) state = "Complete";
-  else if (HasCondition(status, "Failed")) state = "Failed";
-  else if (Deleting(o)) state = "Terminating";
-  else if (HasCondition(status, "SuccessCriteriaMet")) state = "SuccessCriteriaMet";
-  else if (HasCondition(status, "FailureTarget")) state = "FailureTarget";
-  else if (HasCondition(status, "Suspended")) state = "Suspended";
+  if (HasCondition(status, "Complete"))
+    state = "Complete";
+  else if (HasCondition(status, "Failed"))
+    state = "Failed";
+  else if (Deleting(o))
+    state = "Terminating";
+  else if (HasCondition(status, "SuccessCriteriaMet"))
+    state = "SuccessCriteriaMet";
+  else if (HasCondition(status, "FailureTarget"))
+    state = "FailureTarget";
+  else if (HasCondition(status, "Suspended"))
+    state = "Suspended";
   std::string completions;
   std::string_view want = json::TrimValue(Member(spec, "completions"));
   int64_t succeeded = I(Member(status, "succeeded"));
@@ -603,7 +618,9 @@ const std::vector<Entry>& Builtins() {
     add("", "pods",
         {NameCol(), Col("Ready", "string", 0, "The aggregate readiness state of this pod for accepting traffic."),
          Col("Status", "string", 0, "The aggregate status of the containers in this pod."),
-         Col("Restarts", "string", 0, "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+         Col("Restarts", "string", 0,
+             "The number of times the containers in this pod have been restarted and when the last container in this "
+             "pod has restarted."),
          AgeCol(), Col("IP", "string", 1, "IP address allocated to the pod."),
          Col("Node", "string", 1, "The node the pod runs on."),
          Col("Nominated Node", "string", 1, "The node the scheduler nominated for the pod."),
@@ -611,8 +628,10 @@ const std::vector<Entry>& Builtins() {
         PodCells);
     add("apps", "deployments",
         {NameCol(), Col("Ready", "string", 0, "Number of the pod with ready state"),
-         Col("Up-to-date", "integer", 0, "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-         Col("Available", "integer", 0, "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+         Col("Up-to-date", "integer", 0,
+             "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
+         Col("Available", "integer", 0,
+             "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
          AgeCol(), containers, images, selector},
         DeploymentCells);
     add("apps", "replicasets",
@@ -627,10 +646,15 @@ const std::vector<Entry>& Builtins() {
     add("apps", "daemonsets",
         {NameCol(), Col("Desired", "integer", 0, "The total number of nodes that should be running the daemon pod."),
          Col("Current", "integer", 0, "The number of nodes that are running at least 1 daemon pod."),
-         Col("Ready", "integer", 0, "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready."),
+         Col("Ready", "integer", 0,
+             "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running "
+             "and ready."),
          Col("Up-to-date", "integer", 0, "The total number of nodes that are running updated daemon pod."),
-         Col("Available", "integer", 0, "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available."),
-         Col("Node Selector", "string", 0, "NodeSelector is a selector which must be true for the pod to fit on a node."),
+         Col("Available", "integer", 0,
+             "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running "
+             "and available."),
+         Col("Node Selector", "string", 0,
+             "NodeSelector is a selector which must be true for the pod to fit on a node."),
          AgeCol(), containers, images, selector},
         DaemonSetCells);
     add("", "services",
@@ -638,7 +662,8 @@ const std::vector<Entry>& Builtins() {
          Col("Cluster-IP", "string", 0, "The IP address of the service."),
          Col("External-IP", "string", 0, "The external addresses of the service."),
          Col("Port(s)", "string", 0, "The ports exposed by the service."), AgeCol(),
-         Col("Selector", "string", 1, "Route service traffic to pods with label keys and values matching this selector.")},
+         Col("Selector", "string", 1,
+             "Route service traffic to pods with label keys and values matching this selector.")},
         ServiceCells);
     add("", "nodes",
         {NameCol(), Col("Status", "string", 0, "The status of the node"),
@@ -650,10 +675,9 @@ const std::vector<Entry>& Builtins() {
          Col("Kernel-Version", "string", 1, "Kernel Version reported by the node."),
          Col("Container-Runtime", "string", 1, "ContainerRuntime Version reported by the node.")},
         NodeCells);
-    add("", "namespaces",
-        {NameCol(), Col("Status", "string", 0, "The status of the namespace"), AgeCol()}, NamespaceCells);
-    add("", "configmaps", {NameCol(), Col("Data", "string", 0, "Number of data entries."), AgeCol()},
-        ConfigMapCells);
+    add("", "namespaces", {NameCol(), Col("Status", "string", 0, "The status of the namespace"), AgeCol()},
+        NamespaceCells);
+    add("", "configmaps", {NameCol(), Col("Data", "string", 0, "Number of data entries."), AgeCol()}, ConfigMapCells);
     add("", "secrets",
         {NameCol(), Col("Type", "string", 0, "The type of the secret"),
          Col("Data", "string", 0, "The number of data entries in the secret."), AgeCol()},
@@ -755,8 +779,7 @@ class CustomTablePrinter : public TablePrinter {
     if (v.empty() || v == "null") return "null";
     if (col.type == "date") return Str(AgeOf(v, now));
     if (col.type == "string") return v.front() == '"' ? std::string(v) : Str(v);
-    if ((col.type == "integer" || col.type == "number") && v.front() != '"' && v.front() != '{' &&
-        v.front() != '[') {
+    if ((col.type == "integer" || col.type == "number") && v.front() != '"' && v.front() != '{' && v.front() != '[') {
       return std::string(v);
     }
     if (col.type == "boolean" && (v == "true" || v == "false")) return std::string(v);

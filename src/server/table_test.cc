@@ -121,14 +121,22 @@ TEST_CASE("workload, service and node tables", "[server]") {
 }
 
 TEST_CASE("every listed kind has a printer whose cells match its columns", "[server]") {
-  const char* kinds[][2] = {{"", "pods"},       {"apps", "deployments"},
-                            {"apps", "replicasets"}, {"apps", "statefulsets"},
-                            {"apps", "daemonsets"},  {"", "services"},
-                            {"", "nodes"},       {"", "namespaces"},
-                            {"", "configmaps"},  {"", "secrets"},
-                            {"", "events"},      {"batch", "jobs"},
-                            {"batch", "cronjobs"},   {"networking.k8s.io", "ingresses"},
-                            {"", "persistentvolumes"}, {"", "persistentvolumeclaims"}};
+  const char* kinds[][2] = {{"", "pods"},
+                            {"apps", "deployments"},
+                            {"apps", "replicasets"},
+                            {"apps", "statefulsets"},
+                            {"apps", "daemonsets"},
+                            {"", "services"},
+                            {"", "nodes"},
+                            {"", "namespaces"},
+                            {"", "configmaps"},
+                            {"", "secrets"},
+                            {"", "events"},
+                            {"batch", "jobs"},
+                            {"batch", "cronjobs"},
+                            {"networking.k8s.io", "ingresses"},
+                            {"", "persistentvolumes"},
+                            {"", "persistentvolumeclaims"}};
   for (auto& k : kinds) {
     INFO(k[1]);
     const TablePrinter* p = BuiltinPrinter(k[0], k[1]);
@@ -148,7 +156,8 @@ TEST_CASE("custom resources print their additionalPrinterColumns", "[server]") {
                               {"Phase", "string", "", "", 1, ".status.phase"},
                               {"Age", "date", "", "", 0, ".metadata.creationTimestamp"}});
   CHECK(Names(*p) == std::vector<std::string>{"Cluster", "Name", "Replicas", "Phase", "Age"});
-  auto c = Cells(*p, R"({"metadata":{"name":"x","creationTimestamp":"1970-01-01T00:00:00Z"},"spec":{"replicas":4}})", 30);
+  auto c =
+      Cells(*p, R"({"metadata":{"name":"x","creationTimestamp":"1970-01-01T00:00:00Z"},"spec":{"replicas":4}})", 30);
   CHECK(c[1] == "x");
   CHECK(c[2] == 4);
   CHECK(c[3].is_null());

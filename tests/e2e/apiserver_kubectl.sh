@@ -27,6 +27,36 @@ sim_pid=$!
 for _ in $(seq 100); do [[ -f $T/state.json ]] && break; sleep 0.1; done
 [[ -f $T/state.json ]] || { cat "$T/kubesim.log"; fail "kubesim did not start"; }
 
+# A custom resource with printer columns in cluster-0, before pedia starts.
+cat >"$T/crd.yaml" <<'YAML'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.io
+spec:
+  group: example.io
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Color, type: string, jsonPath: .spec.color, priority: 1}
+YAML
+cat >"$T/widget.yaml" <<'YAML'
+apiVersion: example.io/v1
+kind: Widget
+metadata: {name: w1, namespace: ns-00}
+spec: {size: 7, color: blue}
+YAML
+ksim() { kubectl --kubeconfig "$T/kc/cluster-0.kubeconfig" --cache-dir "$T/cache-sim" "$@"; }
+ksim apply -f "$T/crd.yaml" >/dev/null
+for _ in $(seq 50); do ksim apply -f "$T/widget.yaml" >/dev/null 2>&1 && break; sleep 0.2; done
+
 # PediaCluster manifests for the synchro, one per kubesim cluster.
 python3 - "$T" <<'PY'
 import base64, json, sys
@@ -49,13 +79,17 @@ spec:
     resources: ["pods", "namespaces", "configmaps", "nodes", "services"]
   - group: apps
     resources: ["*"]
+  - group: example.io
+    resources: ["widgets"]
 """)
 open(f"{t}/clusters.yaml", "w").write("---\n".join(docs))
 PY
 
 port=$(free_port)
+echo 'e2e-token,alice,1000,"viewers,ops"' >"$T/tokens.csv"
 "$pedia" binding-apiserver --cluster-config "$T/clusters.yaml" --bind-address 127.0.0.1 --secure-port "$port" \
-  --cert-dir "$T/certs" --client-ca-file "$T/pki/ca.crt" -v=2 >"$T/pedia.log" 2>&1 &
+  --cert-dir "$T/certs" --client-ca-file "$T/pki/ca.crt" --token-auth-file "$T/tokens.csv" -v=2 \
+  >"$T/pedia.log" 2>&1 &
 pedia_pid=$!
 base=https://127.0.0.1:$port
 c() { curl -sS --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" --key "$T/pki/client.key" "$@"; }
@@ -100,6 +134,13 @@ out=$(k --cluster cluster-1 get pods -A --no-headers)
 name=$(awk 'NR==1{print $3}' <<<"$out")
 [[ $(k --cluster cluster-1 get pod -n ns-00 "$name" -o name) == "pod/$name" ]] || fail "get one pod in one cluster"
 
+echo "--- bearer token from --token-auth-file, through pedia kubeconfig --token"
+"$pedia" kubeconfig --server "$base" --clusters cluster-0 --certificate-authority "$T/certs/apiserver.crt" \
+  --token e2e-token >"$T/token-kubeconfig"
+[[ $(kubectl --kubeconfig "$T/token-kubeconfig" --cache-dir "$T/cache-token" --cluster cluster-0 get pods -A \
+  --no-headers | wc -l) == 20 ]] || fail "token kubeconfig"
+grep -q 'user="alice"' "$T/pedia.log" || fail "token user not logged at -v=2"
+
 echo "--- -o json, -o yaml, -o wide"
 k get pods -A -o json >"$T/pods.json"
 python3 - "$T/pods.json" <<'PY'
@@ -117,6 +158,13 @@ wide=$(head -1 "$T/wide.out")
 [[ $wide == *"IP"*"NODE"*"NOMINATED NODE"*"READINESS GATES"* ]] || fail "-o wide header: $wide"
 k get deploy -A >"$T/deploy.out"
 [[ $(head -1 "$T/deploy.out") =~ CLUSTER\ +NAME\ +READY\ +UP-TO-DATE\ +AVAILABLE\ +AGE ]] || fail "deployments"
+
+echo "--- a custom resource's additionalPrinterColumns"
+k get widgets -A >"$T/widgets.out" 2>&1 || { cat "$T/widgets.out"; fail "get widgets"; }
+[[ $(head -1 "$T/widgets.out") =~ ^NAMESPACE\ +CLUSTER\ +NAME\ +SIZE$ ]] || fail "widget columns: $(cat "$T/widgets.out")"
+grep -Eq '^ns-00 +cluster-0 +w1 +7$' "$T/widgets.out" || fail "widget row: $(cat "$T/widgets.out")"
+k get widgets -A -o wide >"$T/widgets-wide.out"
+grep -Eq 'w1 +7 +blue$' "$T/widgets-wide.out" || fail "widget wide column: $(cat "$T/widgets-wide.out")"
 
 echo "--- kubectl get --raw for each search parameter"
 raw() { k get --raw "$1"; }
@@ -160,8 +208,7 @@ echo "--- kubectl get -w sees a change made in kubesim"
 k get configmaps -n ns-00 -w >"$T/watch.out" 2>&1 &
 watch_pid=$!
 sleep 1.5
-kubectl --kubeconfig "$T/kc/cluster-0.kubeconfig" --cache-dir "$T/cache-sim" -n ns-00 \
-  create configmap e2e-watched --from-literal=a=b >/dev/null
+ksim -n ns-00 create configmap e2e-watched --from-literal=a=b >/dev/null
 for _ in $(seq 50); do grep -q e2e-watched "$T/watch.out" && break; sleep 0.2; done
 kill "$watch_pid" 2>/dev/null || true
 grep -q "cluster-0 *e2e-watched" "$T/watch.out" || { cat "$T/watch.out"; fail "watch did not see the new configmap"; }
@@ -188,6 +235,9 @@ PY
 code=$(curl -sS --cacert "$T/certs/apiserver.crt" -o "$T/unauth.json" -w '%{http_code}' "$base$R/api/v1/pods")
 [[ $code == 401 ]] || fail "no credentials gave $code"
 grep -q '"reason":"Unauthorized"' "$T/unauth.json" || fail "401 Status body"
+code=$(curl -sS --cacert "$T/certs/apiserver.crt" -H "Authorization: Bearer wrong" -o /dev/null -w '%{http_code}' \
+  "$base$R/api/v1/pods")
+[[ $code == 401 ]] || fail "wrong token gave $code"
 if k --server "$base$R/clusters/nope" get pods -A >"$T/nope.out" 2>&1; then fail "unknown cluster accepted"; fi
 [[ $(c -o /dev/null -w '%{http_code}' "$base$R/clusters/nope/api/v1/pods") == 404 ]] || fail "unknown cluster code"
 echo "PASS"
