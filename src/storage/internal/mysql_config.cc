@@ -496,7 +496,9 @@ bool ParseGoDuration(std::string_view text, int64_t* out_ms) {
     total_ms += number * scale;
   }
   if (total_ms > 1e15) return false;
-  *out_ms = static_cast<int64_t>(std::llround(total_ms));
+  // Rounded by hand: std::llround is the one libm symbol the release binary
+  // would need, and it must link nothing but libc (scripts/build-release.sh).
+  *out_ms = static_cast<int64_t>(total_ms >= 0 ? total_ms + 0.5 : total_ms - 0.5);
   return true;
 }
 
