@@ -70,7 +70,7 @@ for _ in $(seq 300); do
   sleep 0.2
 done
 first=${names%%,*}
-run() { echo; echo "\$ kubectl $*"; k "$@" 2>&1 | head -8; }
+run() { echo; echo "\$ kubectl $*"; k "$@" 2>&1 | sed -n 1,8p; }
 run get pediaclusters
 run get pods -A
 run get deployments -A -l team=team-1

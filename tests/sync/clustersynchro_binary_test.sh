@@ -2,7 +2,8 @@
 # `pedia clustersynchro-manager` as a process: kubesim members, MariaDB
 # (internal storage), a --cluster-config file.  Checks /readyz and /metrics,
 # the rows in MariaDB, a clean exit on SIGTERM, and that a restart writes
-# nothing when nothing changed.
+# nothing when nothing changed, and that a MariaDB crash while the member
+# changes loses nothing once the server is back.
 # Usage: clustersynchro_binary_test.sh PEDIA KUBESIM SOURCE_ROOT
 set -u
 pedia=$1
@@ -81,6 +82,29 @@ check "restarted synchro is ready" wait_for 30 bash -c "curl -sf 127.0.0.1:$port
 sleep 3
 check "a restart with nothing changed writes nothing (wrote $(written))" test "$(written)" -eq 0
 check "MariaDB still holds every pod" test "$(pods_in_db)" -eq 300
+
+# MariaDB crashes (SIGKILL) while the synchro runs and the member changes:
+# once the server is back, storage must converge to the member exactly.
+k0() { kubectl --kubeconfig "$tmp/kc/cluster-0.kubeconfig" --cache-dir "$tmp/kcache" "$@"; }
+db_pod_names() {  # namespace/name of cluster-0's pods in MariaDB, sorted
+  mysql -N -h127.0.0.1 -P"$PEDIA_TEST_MYSQL_PORT" -uroot clusterpedia \
+    -e "select concat(namespace,'/',name) from resources where resource='pods' and cluster='cluster-0'" 2>/dev/null | sort
+}
+member_pod_names() {
+  k0 get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' | sort
+}
+"$src/tests/lib/mariadb.sh" kill "$tmp/mdb"
+for i in $(seq 1 10); do
+  printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: crash-%s, namespace: ns-00}\nspec:\n  containers: [{name: c, image: busybox}]\n---\n' "$i"
+done >"$tmp/new-pods.yaml"
+k0 create -f "$tmp/new-pods.yaml" >/dev/null
+k0 delete pod -n ns-00 $(k0 get pods -n ns-00 -o name | grep -v crash- | sed -n 1,5p | sed 's#pod/##') >/dev/null
+sleep 3  # the synchro sees the events and meets a dead server
+eval "$("$src/tests/lib/mariadb.sh" start "$tmp/mdb" | grep '^PEDIA_TEST_MYSQL')"
+converged() { diff <(member_pod_names) <(db_pod_names) >/dev/null; }
+check "after a MariaDB crash and restart, stored pods equal the member's (10 created, 5 deleted meanwhile)" \
+  wait_for 60 converged
+check "MariaDB holds 305 pods after the crash" test "$(pods_in_db)" -eq 305
 kill -TERM "$sync_pid"
 wait "$sync_pid"
 sync_pid=""
