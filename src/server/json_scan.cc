@@ -38,9 +38,8 @@ template <typename Fn>
 void WalkObject(std::string_view obj, const Fn& fn) {
   scan::Span span = ContainerFrom(obj);
   if (scan::TypeOf(obj, span) != scan::Type::kObject) return;
-  (void)scan::ForEachMember(obj, span, [&](std::string_view raw_key, scan::Span, scan::Span value) {
-    return fn(raw_key, value.In(obj));
-  });
+  (void)scan::ForEachMember(
+      obj, span, [&](std::string_view raw_key, scan::Span, scan::Span value) { return fn(raw_key, value.In(obj)); });
 }
 
 }  // namespace
