@@ -37,39 +37,16 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source tests/lib/e2e.sh
 
 echo "--- starting $clusters simulated clusters with $pods pods each"
 build/tests/kubesim/kubesim --clusters "$clusters" --pods-per-cluster "$pods" --tls --token demo-token \
   --client-cert-auth --ca-out "$T/pki" --state-file "$T/state.json" >"$T/kubesim.log" 2>&1 &
 sim_pid=$!
-for _ in $(seq 300); do [[ -f $T/state.json ]] && break; sleep 0.1; done
-[[ -f $T/state.json ]] || { cat "$T/kubesim.log"; echo "demo: kubesim did not start" >&2; exit 1; }
+wait_file 300 "$T/state.json" || { cat "$T/kubesim.log"; echo "demo: kubesim did not start" >&2; exit 1; }
 
-python3 - "$T" <<'PY'
-import base64, json, sys
-t = sys.argv[1]
-state = json.load(open(f"{t}/state.json"))
-ca = base64.b64encode(open(f"{t}/pki/ca.crt", "rb").read()).decode()
-token = base64.b64encode(b"demo-token").decode()
-docs = []
-for c in state["clusters"]:
-    docs.append(f"""apiVersion: cluster.clusterpedia.io/v1alpha2
-kind: PediaCluster
-metadata:
-  name: {c['name']}
-spec:
-  apiserver: {c['url']}
-  caData: {ca}
-  tokenData: {token}
-  syncResources:
-  - group: ""
-    resources: ["pods", "namespaces", "nodes", "services", "configmaps"]
-  - group: apps
-    resources: ["*"]
-""")
-open(f"{t}/clusters.yaml", "w").write("---\n".join(docs))
-PY
+tests/lib/pediaclusters.py "$T/state.json" "$T/pki/ca.crt" demo-token "$T/clusters.yaml" \
+  --sync-resources ':pods,namespaces,nodes,services,configmaps' --sync-resources 'apps:*'
 
 port=$(free_port)
 echo "--- starting pedia binding-apiserver on https://127.0.0.1:$port"
@@ -77,11 +54,8 @@ build/pedia binding-apiserver --cluster-config "$T/clusters.yaml" --bind-address
   --cert-dir "$T/certs" --client-ca-file "$T/pki/ca.crt" >"$T/pedia.log" 2>&1 &
 pedia_pid=$!
 base=https://127.0.0.1:$port
-for _ in $(seq 300); do
-  [[ -f $T/certs/apiserver.crt ]] && curl -sf --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" \
-    --key "$T/pki/client.key" "$base/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_url 300 "$base/readyz" --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" \
+  --key "$T/pki/client.key" || true
 names=$(python3 -c 'import json,sys; print(",".join(c["name"] for c in json.load(open(sys.argv[1]))["clusters"]))' "$T/state.json")
 build/pedia kubeconfig --server "$base" --clusters "$names" --certificate-authority "$T/certs/apiserver.crt" \
   --client-certificate "$T/pki/client.crt" --client-key "$T/pki/client.key" >"$T/kubeconfig"

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "base/feature_gates.h"
+#include "base/json_scan.h"
 #include "base/json_text.h"
-#include "kube/json_scan.h"
 
 namespace pedia::kube {
 namespace {

@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "base/log.h"
-#include "kube/json_scan.h"
+#include "base/json_scan.h"
 
 namespace pedia::kube {
 namespace {

@@ -1,160 +1,76 @@
+// Lenient wrappers over the validating scanner in base/json_scan.h: the
+// apiserver reads bytes the synchro already validated, so an error here only
+// means "field absent" and is turned into an empty view (json_scan.h).
 #include "server/json_scan.h"
 
 #include <charconv>
-#include <ctime>
+
+#include "base/json_scan.h"
 
 namespace pedia::server::json {
 namespace {
 
+namespace scan = ::pedia::json;
+
 constexpr size_t kNpos = std::string_view::npos;
-constexpr int kMaxDepth = 512;
 
-size_t SkipSpace(std::string_view s, size_t i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
-  return i;
+// The span of the single value that `value` holds (surrounding whitespace
+// allowed), or an empty span when it is not exactly one well-formed value.
+scan::Span WholeValue(std::string_view value) {
+  auto span = scan::ScanDocument(value);
+  return span.ok() ? span.value() : scan::Span{};
 }
 
-// i points at the opening quote; returns the offset after the closing quote.
-size_t SkipString(std::string_view s, size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
-  }
-  return kNpos;
+// The span from the container that starts `text` (after whitespace) to the
+// end of `text`.  The walkers check every step, so a malformed member after
+// the one a caller wants does not hide it, as the lenient contract promises.
+scan::Span ContainerFrom(std::string_view text) {
+  size_t pos = 0;
+  scan::SkipSpace(text, &pos);
+  if (pos >= text.size() || (text[pos] != '{' && text[pos] != '[')) return {};
+  return {pos, text.size()};
 }
 
-size_t SkipValueAt(std::string_view s, size_t i, int depth) {
-  if (depth > kMaxDepth) return kNpos;
-  i = SkipSpace(s, i);
-  if (i >= s.size()) return kNpos;
-  char c = s[i];
-  if (c == '"') return SkipString(s, i);
-  if (c == '{' || c == '[') {
-    char close = c == '{' ? '}' : ']';
-    i = SkipSpace(s, i + 1);
-    if (i < s.size() && s[i] == close) return i + 1;
-    while (i < s.size()) {
-      if (c == '{') {
-        i = SkipSpace(s, i);
-        if (i >= s.size() || s[i] != '"') return kNpos;
-        i = SkipString(s, i);
-        if (i == kNpos) return kNpos;
-        i = SkipSpace(s, i);
-        if (i >= s.size() || s[i] != ':') return kNpos;
-        ++i;
-      }
-      i = SkipValueAt(s, i, depth + 1);
-      if (i == kNpos) return kNpos;
-      i = SkipSpace(s, i);
-      if (i >= s.size()) return kNpos;
-      if (s[i] == close) return i + 1;
-      if (s[i] != ',') return kNpos;
-      ++i;
-    }
-    return kNpos;
-  }
-  // Number or literal: up to the next delimiter.
-  size_t start = i;
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\n' && s[i] != '\r' &&
-         s[i] != '\t') {
-    ++i;
-  }
-  return i == start ? kNpos : i;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-bool Hex4(std::string_view s, size_t i, uint32_t* out) {
-  if (i + 4 > s.size()) return false;
-  uint32_t v = 0;
-  for (size_t k = i; k < i + 4; ++k) {
-    char c = s[k];
-    v <<= 4;
-    if (c >= '0' && c <= '9')
-      v |= c - '0';
-    else if (c >= 'a' && c <= 'f')
-      v |= c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      v |= c - 'A' + 10;
-    else
-      return false;
-  }
-  *out = v;
-  return true;
+// Calls fn(raw key, value) for each member of the object value obj; errors
+// end the walk after the members already reported.  A template, so Member()
+// and Members() pay for one std::function call per member, not two.
+template <typename Fn>
+void WalkObject(std::string_view obj, const Fn& fn) {
+  scan::Span span = ContainerFrom(obj);
+  if (scan::TypeOf(obj, span) != scan::Type::kObject) return;
+  (void)scan::ForEachMember(
+      obj, span, [&](std::string_view raw_key, scan::Span, scan::Span value) { return fn(raw_key, value.In(obj)); });
 }
 
 }  // namespace
 
-size_t SkipValue(std::string_view text, size_t pos) { return SkipValueAt(text, pos, 0); }
+size_t SkipValue(std::string_view text, size_t pos) {
+  scan::Span value;
+  if (pos > text.size() || !scan::ScanValue(text, &pos, &value).ok()) return kNpos;
+  return pos;
+}
 
 std::string_view TrimValue(std::string_view v) {
-  size_t b = SkipSpace(v, 0);
+  size_t b = 0;
+  scan::SkipSpace(v, &b);
   size_t e = v.size();
   while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\n' || v[e - 1] == '\r' || v[e - 1] == '\t')) --e;
   return v.substr(b, e - b);
 }
 
 void ForEachMember(std::string_view obj, const std::function<bool(std::string_view, std::string_view)>& fn) {
-  size_t i = SkipSpace(obj, 0);
-  if (i >= obj.size() || obj[i] != '{') return;
-  i = SkipSpace(obj, i + 1);
-  if (i < obj.size() && obj[i] == '}') return;
-  while (i < obj.size()) {
-    i = SkipSpace(obj, i);
-    if (i >= obj.size() || obj[i] != '"') return;
-    size_t key_end = SkipString(obj, i);
-    if (key_end == kNpos) return;
-    std::string_view key = obj.substr(i + 1, key_end - i - 2);
-    i = SkipSpace(obj, key_end);
-    if (i >= obj.size() || obj[i] != ':') return;
-    size_t value_start = SkipSpace(obj, i + 1);
-    size_t value_end = SkipValueAt(obj, value_start, 1);
-    if (value_end == kNpos) return;
-    if (!fn(key, obj.substr(value_start, value_end - value_start))) return;
-    i = SkipSpace(obj, value_end);
-    if (i >= obj.size() || obj[i] != ',') return;
-    ++i;
-  }
+  WalkObject(obj, fn);
 }
 
 void ForEachElement(std::string_view array, const std::function<bool(std::string_view)>& fn) {
-  size_t i = SkipSpace(array, 0);
-  if (i >= array.size() || array[i] != '[') return;
-  i = SkipSpace(array, i + 1);
-  if (i < array.size() && array[i] == ']') return;
-  while (i < array.size()) {
-    size_t start = SkipSpace(array, i);
-    size_t end = SkipValueAt(array, start, 1);
-    if (end == kNpos) return;
-    if (!fn(array.substr(start, end - start))) return;
-    i = SkipSpace(array, end);
-    if (i >= array.size() || array[i] != ',') return;
-    ++i;
-  }
+  scan::Span span = ContainerFrom(array);
+  if (scan::TypeOf(array, span) != scan::Type::kArray) return;
+  (void)scan::ForEachElement(array, span, [&](scan::Span value) { return fn(value.In(array)); });
 }
 
 std::string_view Member(std::string_view obj, std::string_view key) {
   std::string_view found;
-  ForEachMember(obj, [&](std::string_view k, std::string_view v) {
+  WalkObject(obj, [&](std::string_view k, std::string_view v) {
     if (k == key) {
       found = v;
       return false;
@@ -167,7 +83,7 @@ std::string_view Member(std::string_view obj, std::string_view key) {
 void Members(std::string_view obj, std::initializer_list<std::string_view> keys, std::string_view* out) {
   size_t wanted = keys.size(), found = 0;
   for (size_t i = 0; i < wanted; ++i) out[i] = std::string_view();
-  ForEachMember(obj, [&](std::string_view k, std::string_view v) {
+  WalkObject(obj, [&](std::string_view k, std::string_view v) {
     size_t i = 0;
     for (std::string_view key : keys) {
       if (key == k && out[i].empty()) {
@@ -201,52 +117,10 @@ int64_t Count(std::string_view value) {
 }
 
 std::string String(std::string_view value) {
-  std::string_view v = TrimValue(value);
-  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return "";
-  std::string out;
-  out.reserve(v.size() - 2);
-  for (size_t i = 1; i + 1 < v.size(); ++i) {
-    char c = v[i];
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    if (++i + 1 > v.size() - 1) break;
-    switch (v[i]) {
-      case 'n':
-        out += '\n';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'u': {
-        uint32_t cp = 0;
-        if (!Hex4(v, i + 1, &cp)) return out;
-        i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < v.size() && v[i + 1] == '\\' && v[i + 2] == 'u') {
-          uint32_t low = 0;
-          if (Hex4(v, i + 3, &low) && low >= 0xDC00 && low < 0xE000) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            i += 6;
-          }
-        }
-        AppendUtf8(out, cp);
-        break;
-      }
-      default:
-        out += v[i];
-    }
-  }
-  return out;
+  scan::Span span = WholeValue(value);
+  if (scan::TypeOf(value, span) != scan::Type::kString) return "";
+  auto decoded = scan::DecodeString(value, span);
+  return decoded.ok() ? std::move(decoded.value()) : std::string();
 }
 
 bool Int(std::string_view value, int64_t* out) {

@@ -3,8 +3,10 @@
 // The apiserver keeps objects as the bytes the synchro stored (design.md
 // §2.2).  Table cells, metadata-only items and watch rewrites need a handful
 // of fields per object, so these helpers walk the text and return views into
-// it.  They never throw and never read past the input: malformed JSON gives
-// empty views, which callers treat as "field absent".
+// it.  They are lenient wrappers over the validating scanner of
+// base/json_scan.h.  They never throw and never read past the input:
+// malformed JSON gives empty views, which callers treat as "field absent"
+// (a walk reports the members or elements before the malformed part).
 //
 // Member keys are compared as raw bytes between the quotes, so a key written
 // with escapes ("a\u0062") does not match "ab"; Kubernetes never writes keys

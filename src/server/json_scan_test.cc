@@ -49,6 +49,23 @@ TEST_CASE("json scan survives malformed input", "[server]") {
   CHECK(SkipValue(deep, 0) == std::string_view::npos);
 }
 
+TEST_CASE("json walks report what precedes malformed input", "[server]") {
+  std::vector<std::string> keys;
+  ForEachMember(R"({"a":1,"b":[2],"c":tru})", [&](std::string_view k, std::string_view) {
+    keys.emplace_back(k);
+    return true;
+  });
+  CHECK(keys == std::vector<std::string>{"a", "b"});
+  CHECK(Member(R"({"a":1,"b":)", "a") == "1");
+  CHECK(Member(R"({"a":1,"b":)", "b").empty());
+  int64_t elements = 0;
+  ForEachElement("[1, \"x\", {} , oops]", [&](std::string_view) { return ++elements, true; });
+  CHECK(elements == 3);
+  CHECK(SkipValue(R"(  {"a":[1,2]} , 3)", 0) == 13);
+  CHECK(String(R"("bad \q escape")").empty());
+  CHECK(String(R"(  "trimmed"  )") == "trimmed");
+}
+
 TEST_CASE("RFC 3339 timestamps parse to Unix seconds", "[server]") {
   int64_t t = 0;
   REQUIRE(ParseRfc3339("1970-01-01T00:00:00Z", &t));

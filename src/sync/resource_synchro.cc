@@ -6,13 +6,13 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
-#include "kube/json_scan.h"
+#include "base/json_scan.h"
 
 namespace pedia::sync {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-namespace json = kube::json;
+namespace json = ::pedia::json;
 constexpr int kMaxQueuedPages = 2;
 
 std::string PercentEncode(std::string_view s) {

@@ -19,13 +19,13 @@ fail() {
   echo "--- pedia log (tail)"; tail -20 "$T/pedia.log" || true
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
+source "$lib/e2e.sh"
 
 "$kubesim" --clusters 2 --pods-per-cluster 20 --tls --token sim-token --client-cert-auth \
   --ca-out "$T/pki" --kubeconfig-dir "$T/kc" --state-file "$T/state.json" >"$T/kubesim.log" 2>&1 &
 sim_pid=$!
-for _ in $(seq 100); do [[ -f $T/state.json ]] && break; sleep 0.1; done
-[[ -f $T/state.json ]] || { cat "$T/kubesim.log"; fail "kubesim did not start"; }
+wait_file 100 "$T/state.json" || { cat "$T/kubesim.log"; fail "kubesim did not start"; }
 
 # A custom resource with printer columns in cluster-0, before pedia starts.
 cat >"$T/crd.yaml" <<'YAML'
@@ -58,32 +58,9 @@ ksim apply -f "$T/crd.yaml" >/dev/null
 for _ in $(seq 50); do ksim apply -f "$T/widget.yaml" >/dev/null 2>&1 && break; sleep 0.2; done
 
 # PediaCluster manifests for the synchro, one per kubesim cluster.
-python3 - "$T" <<'PY'
-import base64, json, sys
-t = sys.argv[1]
-state = json.load(open(f"{t}/state.json"))
-ca = base64.b64encode(open(f"{t}/pki/ca.crt", "rb").read()).decode()
-token = base64.b64encode(b"sim-token").decode()
-docs = []
-for c in state["clusters"]:
-    docs.append(f"""apiVersion: cluster.clusterpedia.io/v1alpha2
-kind: PediaCluster
-metadata:
-  name: {c['name']}
-spec:
-  apiserver: {c['url']}
-  caData: {ca}
-  tokenData: {token}
-  syncResources:
-  - group: ""
-    resources: ["pods", "namespaces", "configmaps", "nodes", "services"]
-  - group: apps
-    resources: ["*"]
-  - group: example.io
-    resources: ["widgets"]
-""")
-open(f"{t}/clusters.yaml", "w").write("---\n".join(docs))
-PY
+"$lib/pediaclusters.py" "$T/state.json" "$T/pki/ca.crt" sim-token "$T/clusters.yaml" \
+  --sync-resources ':pods,namespaces,configmaps,nodes,services' --sync-resources 'apps:*' \
+  --sync-resources 'example.io:widgets'
 
 port=$(free_port)
 echo 'e2e-token,alice,1000,"viewers,ops"' >"$T/tokens.csv"
@@ -93,10 +70,8 @@ echo 'e2e-token,alice,1000,"viewers,ops"' >"$T/tokens.csv"
 pedia_pid=$!
 base=https://127.0.0.1:$port
 c() { curl -sS --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" --key "$T/pki/client.key" "$@"; }
-for _ in $(seq 100); do
-  [[ -f $T/certs/apiserver.crt ]] && [[ $(c -o /dev/null -w '%{http_code}' "$base/readyz" 2>/dev/null) == 200 ]] && break
-  sleep 0.1
-done
+wait_url 100 "$base/readyz" --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" \
+  --key "$T/pki/client.key" || true
 [[ $(c -o /dev/null -w '%{http_code}' "$base/readyz") == 200 ]] || fail "pedia did not become ready"
 
 "$pedia" kubeconfig --server "$base" --clusters cluster-0,cluster-1 --certificate-authority "$T/certs/apiserver.crt" \

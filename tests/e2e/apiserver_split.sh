@@ -24,7 +24,8 @@ fail() {
   echo "--- synchro log (tail)"; tail -15 "$T/synchro.log" || true
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
+source "$lib/e2e.sh"
 
 if [[ -z ${PEDIA_TEST_MYSQL_HOST:-} ]]; then
   eval "$("$src/tests/lib/mariadb.sh" start "$T/mdb")" || fail "cannot start MariaDB"
@@ -42,30 +43,9 @@ YAML
 "$kubesim" --clusters 2 --pods-per-cluster 20 --tls --token sim-token --ca-out "$T/pki" --client-cert-auth \
   --kubeconfig-dir "$T/kc" --state-file "$T/state.json" >"$T/kubesim.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do [[ -f $T/state.json ]] && break; sleep 0.1; done
-[[ -f $T/state.json ]] || fail "kubesim did not start"
-python3 - "$T" <<'PY'
-import base64, json, sys
-t = sys.argv[1]
-state = json.load(open(f"{t}/state.json"))
-ca = base64.b64encode(open(f"{t}/pki/ca.crt", "rb").read()).decode()
-token = base64.b64encode(b"sim-token").decode()
-docs = [f"""apiVersion: cluster.clusterpedia.io/v1alpha2
-kind: PediaCluster
-metadata:
-  name: {c['name']}
-spec:
-  apiserver: {c['url']}
-  caData: {ca}
-  tokenData: {token}
-  syncResources:
-  - group: ""
-    resources: ["pods"]
-  - group: apps
-    resources: ["deployments", "replicasets"]
-""" for c in state["clusters"]]
-open(f"{t}/clusters.yaml", "w").write("---\n".join(docs))
-PY
+wait_file 100 "$T/state.json" || fail "kubesim did not start"
+"$lib/pediaclusters.py" "$T/state.json" "$T/pki/ca.crt" sim-token "$T/clusters.yaml" \
+  --sync-resources ':pods' --sync-resources 'apps:deployments,replicasets'
 
 "$pedia" clustersynchro-manager --storage-name internal --storage-config "$T/storage.yaml" \
   --cluster-config "$T/clusters.yaml" --leader-elect=false --metrics-port 0 >"$T/synchro.log" 2>&1 &
@@ -76,10 +56,8 @@ port=$(free_port)
 pids+=($!)
 base=https://127.0.0.1:$port
 c() { curl -sS --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" --key "$T/pki/client.key" "$@"; }
-for _ in $(seq 100); do
-  [[ -f $T/certs/apiserver.crt ]] && [[ $(c -o /dev/null -w '%{http_code}' "$base/readyz" 2>/dev/null) == 200 ]] && break
-  sleep 0.1
-done
+wait_url 100 "$base/readyz" --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" \
+  --key "$T/pki/client.key" || true
 [[ $(c -o /dev/null -w '%{http_code}' "$base/readyz") == 200 ]] || fail "apiserver did not become ready"
 "$pedia" kubeconfig --server "$base" --storage-name internal --storage-config "$T/storage.yaml" \
   --certificate-authority "$T/certs/apiserver.crt" --client-certificate "$T/pki/client.crt" \

@@ -28,7 +28,8 @@ fail() {
   exit 1
 }
 step() { echo "--- $*"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
+source "$lib/e2e.sh"
 
 step "1. build the plugin into ./plugins"
 mkdir -p "$T/plugins"
@@ -57,33 +58,11 @@ step "3. clustersynchro-manager with kubesim as host and members"
 "$kubesim" --clusters 3 --pods-per-cluster 30 --tls --token seed-token --host-mode \
   --ca-out "$T/simpki" --kubeconfig-dir "$T/kc" --state-file "$T/state.json" >"$T/kubesim.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 200); do [[ -f $T/state.json ]] && break; sleep 0.1; done
-[[ -f $T/state.json ]] || fail "kubesim did not start"
+wait_file 200 "$T/state.json" || fail "kubesim did not start"
 host_kc=$T/kc/cluster-0.kubeconfig
-python3 - "$T" <<'PY'
-import base64, json, sys
-t = sys.argv[1]
-state = json.load(open(f"{t}/state.json"))
-ca = base64.b64encode(open(f"{t}/simpki/ca.crt", "rb").read()).decode()
-token = base64.b64encode(b"seed-token").decode()
-docs = []
-for c in state["clusters"][1:]:
-    docs.append(f"""apiVersion: cluster.clusterpedia.io/v1alpha2
-kind: PediaCluster
-metadata:
-  name: {c['name']}
-spec:
-  apiserver: {c['url']}
-  caData: {ca}
-  tokenData: {token}
-  syncResources:
-  - group: ""
-    resources: ["pods", "namespaces"]
-  - group: apps
-    resources: ["deployments"]
-""")
-open(f"{t}/pediaclusters.yaml", "w").write("---\n".join(docs))
-PY
+# The first cluster is the host; PediaClusters describe the members.
+"$lib/pediaclusters.py" "$T/state.json" "$T/simpki/ca.crt" seed-token "$T/pediaclusters.yaml" --skip-first 1 \
+  --sync-resources ':pods,namespaces' --sync-resources 'apps:deployments'
 kubectl --kubeconfig "$host_kc" --cache-dir "$T/cache-host" apply -f "$T/pediaclusters.yaml" >/dev/null \
   || fail "kubectl apply of PediaClusters to the host failed"
 metrics_port=$(free_port)
@@ -111,11 +90,8 @@ STORAGE_PLUGINS=$T/plugins "$pedia" apiserver --client-ca-file "$T/ca.crt" --sec
   --bind-address 127.0.0.1 >"$T/apiserver.log" 2>&1 &
 pids+=($!)
 base=https://127.0.0.1:$port
-for _ in $(seq 200); do
-  [[ -f $T/serving/apiserver.crt ]] && curl -sf --cacert "$T/serving/apiserver.crt" --cert "$T/client.crt" \
-    --key "$T/client.key" "$base/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_url 200 "$base/readyz" --cacert "$T/serving/apiserver.crt" --cert "$T/client.crt" --key "$T/client.key" ||
+  true
 
 step "6. kubectl with the client certificate"
 "$pedia" kubeconfig --server "$base" --clusters cluster-1,cluster-2 --certificate-authority "$T/serving/apiserver.crt" \

@@ -6,8 +6,8 @@
 // nothing is copied except by DecodeString().  Inputs are untrusted: malformed
 // JSON yields InvalidArgument naming the byte offset, never a crash, and
 // nesting deeper than kMaxDepth is rejected.  Stateless and thread-safe.
-#ifndef PEDIA_KUBE_JSON_SCAN_H_
-#define PEDIA_KUBE_JSON_SCAN_H_
+#ifndef PEDIA_BASE_JSON_SCAN_H_
+#define PEDIA_BASE_JSON_SCAN_H_
 
 #include <cstddef>
 #include <functional>
@@ -16,7 +16,7 @@
 
 #include "base/status.h"
 
-namespace pedia::kube::json {
+namespace pedia::json {
 
 inline constexpr int kMaxDepth = 512;
 
@@ -84,6 +84,6 @@ bool KeyEquals(std::string_view raw_key, std::string_view plain);
 /// surrogate pairs resolved).  InvalidArgument for a non-string.
 Result<std::string> DecodeString(std::string_view doc, Span value);
 
-}  // namespace pedia::kube::json
+}  // namespace pedia::json
 
-#endif  // PEDIA_KUBE_JSON_SCAN_H_
+#endif  // PEDIA_BASE_JSON_SCAN_H_

@@ -1,10 +1,10 @@
-#include "kube/json_scan.h"
+#include "base/json_scan.h"
 
 #include <array>
 #include <cstdint>
 #include <cstring>
 
-namespace pedia::kube::json {
+namespace pedia::json {
 namespace {
 
 Status Malformed(size_t pos, std::string_view what) {
@@ -417,4 +417,4 @@ Result<std::string> DecodeString(std::string_view doc, Span value) {
   return Unescape(raw);
 }
 
-}  // namespace pedia::kube::json
+}  // namespace pedia::json

@@ -1,8 +1,8 @@
-#include "kube/json_scan.h"
+#include "base/json_scan.h"
 
 #include "catch.h"
 
-namespace pedia::kube::json {
+namespace pedia::json {
 namespace {
 
 // Test input on one line, so the TAP reporter's output stays valid.
@@ -17,7 +17,7 @@ std::string Printable(std::string_view s) {
   return out;
 }
 
-TEST_CASE("json scan accepts valid documents", "[kube]") {
+TEST_CASE("json scan accepts valid documents", "[base]") {
   for (std::string_view doc :
        {"{}", "[]", " {\"a\" : [1, -2.5e+3, 0, true, false, null, \"x\"]} ", "\"\\u00e9\\n\\\"\"",
         "[[[[]]], {\"\": {}}]", "0", "-0.0E-1", "\"caf\xc3\xa9\"", "\t\r\n[ ]\n"}) {
@@ -26,7 +26,7 @@ TEST_CASE("json scan accepts valid documents", "[kube]") {
   }
 }
 
-TEST_CASE("json scan rejects malformed documents with a position", "[kube]") {
+TEST_CASE("json scan rejects malformed documents with a position", "[base]") {
   for (std::string_view doc : {"", "{", "[1,]", "{\"a\"}", "{\"a\":}", "{a:1}", "01", "1.", "-", "tru", "\"abc",
                                "\"\\x\"", "\"\\u12g4\"", "[1 2]", "{} {}", "\"a\nb\"", "{\"a\":1,}", "nul"}) {
     INFO(Printable(doc));
@@ -37,14 +37,14 @@ TEST_CASE("json scan rejects malformed documents with a position", "[kube]") {
   }
 }
 
-TEST_CASE("json scan rejects deep nesting without overflowing the stack", "[kube]") {
+TEST_CASE("json scan rejects deep nesting without overflowing the stack", "[base]") {
   std::string deep(100000, '[');
   auto r = ScanDocument(deep);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().message().find("too deep") != std::string::npos);
 }
 
-TEST_CASE("json scan finds members and elements", "[kube]") {
+TEST_CASE("json scan finds members and elements", "[base]") {
   std::string_view doc = R"({"a": {"b" : [ 1, {"c":"d"} , [2] ]}, "e\u0078": "y"})";
   auto root = ScanDocument(doc);
   REQUIRE(root.ok());
@@ -67,7 +67,7 @@ TEST_CASE("json scan finds members and elements", "[kube]") {
   CHECK(missing.value().empty());
 }
 
-TEST_CASE("json decode string handles escapes and surrogate pairs", "[kube]") {
+TEST_CASE("json decode string handles escapes and surrogate pairs", "[base]") {
   std::string_view doc = R"("a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00\ud800x")";
   auto s = DecodeString(doc, {0, doc.size()});
   REQUIRE(s.ok());
@@ -76,12 +76,12 @@ TEST_CASE("json decode string handles escapes and surrogate pairs", "[kube]") {
 }
 
 }  // namespace
-}  // namespace pedia::kube::json
+}  // namespace pedia::json
 
-namespace pedia::kube::json {
+namespace pedia::json {
 namespace {
 
-TEST_CASE("json scan finds quotes, escapes and control bytes at every offset", "[kube]") {
+TEST_CASE("json scan finds quotes, escapes and control bytes at every offset", "[base]") {
   for (size_t k = 0; k < 24; ++k) {
     std::string body(k, 'a');
     std::string escaped = "\"" + body + "\\\"" + std::string(9, '\xc3') + "\"";  // 0xC3 bytes: high, not stops
@@ -98,4 +98,4 @@ TEST_CASE("json scan finds quotes, escapes and control bytes at every offset", "
 }
 
 }  // namespace
-}  // namespace pedia::kube::json
+}  // namespace pedia::json
