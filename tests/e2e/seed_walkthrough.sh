@@ -2,7 +2,7 @@
 # The seed walkthrough (shared/seeds/custom-storage-layer-plugin.txt), step for
 # step with pedia's equivalents, against a real MariaDB and real kubectl:
 #   1. build the plugin into a plugins directory; `file` shows a shared library
-#   2. write the runtime config (type mysql + the seed's keys)
+#   2. write the runtime config (type mysql + the seed's keys); `pedia plugin validate` passes with it
 #   3. STORAGE_PLUGINS=<dir> pedia clustersynchro-manager --kubeconfig <host> --storage-name=... --storage-config ...
 #      with kubesim as host cluster (PediaCluster objects applied with kubectl) and member clusters
 #   4. make certificates as the seed does (openssl req / x509)
@@ -53,6 +53,10 @@ log:
   colorful: true
   slowThreshold: 100ms
 YAML
+
+STORAGE_PLUGINS=$T/plugins "$pedia" plugin validate "$T/plugins/sample-storage-layer.so" \
+  --storage-config "$T/config.yaml" >"$T/validate.log" 2>&1 || { cat "$T/validate.log"; fail "plugin validate failed"; }
+tail -1 "$T/validate.log"
 
 step "3. clustersynchro-manager with kubesim as host and members"
 "$kubesim" --clusters 3 --pods-per-cluster 30 --tls --token seed-token --host-mode \
