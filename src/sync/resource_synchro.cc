@@ -255,6 +255,23 @@ void ResourceSynchro::RequestPage(const std::string& continue_token, uint64_t ge
                           });
 }
 
+namespace {
+
+// The storage record of a normalized object; the object is consumed.
+storage::ObjectRecord ToRecord(kube::NormalizedObject&& o) {
+  return {std::move(o.namespace_name),
+          std::move(o.name),
+          std::move(o.uid),
+          std::move(o.owner_uid),
+          std::move(o.resource_version),
+          o.creation_unix_ms,
+          o.deletion_unix_ms == kube::kNoTime ? PEDIA_STORAGE_NO_TIME : o.deletion_unix_ms,
+          std::move(o.labels),
+          std::move(o.json)};
+}
+
+}  // namespace
+
 std::string ResourceSynchro::KeyOf(const kube::NormalizedObject& o) const {
   return o.namespace_name.empty() ? o.name : o.namespace_name + "/" + o.name;
 }
@@ -286,15 +303,7 @@ void ResourceSynchro::ProcessPage(uint64_t gen, std::string body, bool last) {
     if (known != known_.end() && known->second == o->resource_version) return Status::Ok();
     storage::Write w;
     w.op = storage::Write::kUpsert;
-    w.object = {std::move(o->namespace_name),
-                std::move(o->name),
-                std::move(o->uid),
-                std::move(o->owner_uid),
-                std::move(o->resource_version),
-                o->creation_unix_ms,
-                o->deletion_unix_ms == kube::kNoTime ? PEDIA_STORAGE_NO_TIME : o->deletion_unix_ms,
-                std::move(o->labels),
-                std::move(o->json)};
+    w.object = ToRecord(std::move(o.value()));
     batch_.push_back(std::move(w));
     batch_arrival_.push_back(now);
     return Status::Ok();
@@ -555,15 +564,7 @@ void ResourceSynchro::ProcessLines(uint64_t gen) {
       if (known != known_.end() && known->second == o->resource_version) continue;
       w.op = storage::Write::kUpsert;
     }
-    w.object = {std::move(o->namespace_name),
-                std::move(o->name),
-                std::move(o->uid),
-                std::move(o->owner_uid),
-                std::move(o->resource_version),
-                o->creation_unix_ms,
-                o->deletion_unix_ms == kube::kNoTime ? PEDIA_STORAGE_NO_TIME : o->deletion_unix_ms,
-                std::move(o->labels),
-                std::move(o->json)};
+    w.object = ToRecord(std::move(o.value()));
     batch_.push_back(std::move(w));
     batch_arrival_.push_back(arrival);
     if (batch_.size() >= ctx_.max_batch) {
