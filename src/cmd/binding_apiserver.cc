@@ -6,6 +6,7 @@
 #include "cmd/apiserver_serving.h"
 #include "cmd/applets.h"
 #include "cmd/common_flags.h"
+#include "cmd/synchro_startup.h"
 #include "sync/synchro_manager.h"
 
 namespace pedia::cmd {
@@ -54,22 +55,17 @@ int RunBindingApiserver(int argc, char** argv) {
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (int rc = ApplyCommon(o.common, argv[0]); rc >= 0) return rc;
   storage::Registry registry;
-  auto store = OpenStorage(o.storage, /*in_process=*/true, &registry);
-  if (!store.ok()) {
-    PrintError(argv[0], store.status());
-    return kExitFailure;
-  }
-  auto manager = sync::SynchroManager::Create(o.sync, store->get());
-  if (!manager.ok()) {
-    PrintError(argv[0], manager.status());
-    return manager.status().code() == Status::kInvalidArgument ? kExitUsage : kExitFailure;
-  }
-  if (Status s = manager.value()->Start(); !s.ok()) {
+  std::unique_ptr<storage::Storage> store;
+  std::unique_ptr<sync::SynchroManager> manager;
+  if (int rc = OpenStorageAndSynchro(argv[0], o.storage, /*in_process=*/true, o.sync, &registry, &store, &manager);
+      rc >= 0)
+    return rc;
+  if (Status s = manager->Start(); !s.ok()) {
     PrintError(argv[0], s);
     return kExitFailure;
   }
-  sync::SynchroManager* mgr = manager->get();
-  return Serve(argv[0], o.serving, store->get(), {{"synchro", [mgr] { return mgr->Ready(); }}}, [mgr] { mgr->Stop(); });
+  sync::SynchroManager* mgr = manager.get();
+  return Serve(argv[0], o.serving, store.get(), {{"synchro", [mgr] { return mgr->Ready(); }}}, [mgr] { mgr->Stop(); });
 }
 
 }  // namespace pedia::cmd

@@ -14,6 +14,7 @@
 #include "cmd/applets.h"
 #include "cmd/common_flags.h"
 #include "server/http_server.h"
+#include "cmd/synchro_startup.h"
 #include "sync/synchro_manager.h"
 
 namespace pedia::cmd {
@@ -147,21 +148,16 @@ int RunClustersynchroManager(int argc, char** argv) {
   }
 
   storage::Registry registry;
-  auto store = OpenStorage(o.storage, /*in_process=*/false, &registry);
-  if (!store.ok()) {
-    PrintError(argv[0], store.status());
-    return kExitFailure;
-  }
-  auto manager = sync::SynchroManager::Create(o.sync, store->get());
-  if (!manager.ok()) {
-    PrintError(argv[0], manager.status());
-    return manager.status().code() == Status::kInvalidArgument ? kExitUsage : kExitFailure;
-  }
+  std::unique_ptr<storage::Storage> store;
+  std::unique_ptr<sync::SynchroManager> manager;
+  if (int rc = OpenStorageAndSynchro(argv[0], o.storage, /*in_process=*/false, o.sync, &registry, &store, &manager);
+      rc >= 0)
+    return rc;
 
   std::unique_ptr<http::Server> server;
   if (o.metrics_port != 0) {
-    storage::Storage* st = store->get();
-    sync::SynchroManager* mgr = manager->get();
+    storage::Storage* st = store.get();
+    sync::SynchroManager* mgr = manager.get();
     http::ServerOptions so;
     so.bind_address = o.metrics_host;
     so.port = o.metrics_port;
@@ -189,7 +185,7 @@ int RunClustersynchroManager(int argc, char** argv) {
     PEDIA_LOG_INFO("serving metrics and health", {"address", o.metrics_host}, {"port", server->port()});
   }
 
-  if (Status s = (*manager)->Start(); !s.ok()) {
+  if (Status s = manager->Start(); !s.ok()) {
     PrintError(argv[0], s);
     return kExitFailure;
   }
@@ -197,7 +193,7 @@ int RunClustersynchroManager(int argc, char** argv) {
                  {"workers", o.sync.worker_number});
   shutdown::Wait();
   PEDIA_LOG_INFO("shutting down");
-  (*manager)->Stop();
+  manager->Stop();
   if (server) server->Stop(std::chrono::milliseconds(1000));
   return kExitSuccess;
 }
