@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/base64.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "storage/memory/memory_storage.h"
@@ -65,23 +66,6 @@ uint32_t TimedWriteBatch(pedia_storage_instance* instance, const pedia_storage_r
     }
   }
   return rc;
-}
-
-std::string Base64(const std::string& s) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : s) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out += a[(val >> bits) & 0x3F];
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out += a[((val << 8) >> (bits + 8)) & 0x3F];
-  while (out.size() % 4) out += '=';
-  return out;
 }
 
 double CpuSeconds() {
@@ -197,7 +181,7 @@ int main(int argc, char** argv) {
       std::stringstream ss;
       ss << kc.rdbuf();
       out << "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " << c.name
-          << "}\nspec:\n  kubeconfig: " << Base64(ss.str())
+          << "}\nspec:\n  kubeconfig: " << pedia::Base64Encode(ss.str())
           << "\n  syncResources:\n  - {group: \"\", resources: [pods]}\n---\n";
     }
   }

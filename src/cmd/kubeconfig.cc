@@ -3,13 +3,13 @@
 // a `clusterpedia` cluster for the multi-cluster view and one cluster per
 // member cluster, each with a context of the same name, all sharing one user.
 // Member clusters come from --clusters or from the cluster records in storage.
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "base/base64.h"
 #include "base/exit_status.h"
 #include "base/string_util.h"
 #include "cmd/applets.h"
@@ -52,12 +52,7 @@ Result<std::string> FileBase64(const std::string& path, const char* flag) {
   if (!in) return Status::InvalidArgument(std::string("cannot read ") + flag + " file \"" + path + "\"");
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string raw = ss.str();
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
-  out.resize(n);
-  return out;
+  return Base64Encode(ss.str());
 }
 
 // A YAML double-quoted scalar.

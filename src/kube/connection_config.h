@@ -44,9 +44,6 @@ struct ClusterCredentials {
 /// (insecure_skip_tls_verify is set and the caller warns).
 Result<ConnectionConfig> ConnectionConfigFromCluster(const ClusterCredentials& creds);
 
-/// Standard base64 (padding optional, whitespace ignored).
-Result<std::string> Base64Decode(std::string_view text);
-
 }  // namespace pedia::kube
 
 #endif  // PEDIA_KUBE_CONNECTION_CONFIG_H_

@@ -1,3 +1,4 @@
+#include "base/base64.h"
 #include "kube/connection_config.h"
 
 #include <unistd.h>

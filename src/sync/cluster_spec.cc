@@ -1,3 +1,4 @@
+#include "base/base64.h"
 #include "sync/cluster_spec.h"
 
 #include <yaml-cpp/yaml.h>
@@ -56,7 +57,7 @@ Result<std::string> Bytes(const YAML::Node& spec, const char* key) {
   const YAML::Node v = spec[key];
   if (!v || v.IsNull()) return std::string();
   if (!v.IsScalar()) return FieldError(std::string("spec.") + key, "expected base64 data");
-  auto decoded = kube::Base64Decode(v.as<std::string>());
+  auto decoded = Base64Decode(v.as<std::string>());
   if (!decoded.ok()) return FieldError(std::string("spec.") + key, "not valid base64");
   return decoded;
 }

@@ -1,6 +1,7 @@
 // End-to-end tests of the synchro: a fake member cluster over HTTP, the
 // manifest source, and the built-in memory storage behind a wrapper that can
 // fail writes and counts them.
+#include "base/base64.h"
 #include "sync/synchro_manager.h"
 
 #include <unistd.h>
@@ -66,27 +67,10 @@ std::unique_ptr<storage::Storage> OpenTestStorage() {
   return std::make_unique<storage::Storage>(&g_table, instance, "test");
 }
 
-std::string Base64(const std::string& s) {
-  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -6;
-  for (unsigned char c : s) {
-    val = (val << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out += a[(val >> bits) & 0x3F];
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out += a[((val << 8) >> (bits + 8)) & 0x3F];
-  while (out.size() % 4) out += '=';
-  return out;
-}
-
 std::string ClusterManifest(const std::string& name, const std::string& url, const std::string& token,
                             const std::string& extra_groups = "") {
   return "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + name +
-         "}\nspec:\n  apiserver: " + url + "\n  tokenData: " + Base64(token) +
+         "}\nspec:\n  apiserver: " + url + "\n  tokenData: " + pedia::Base64Encode(token) +
          "\n  syncResources:\n  - {group: \"\", resources: [pods]}\n" + extra_groups + "---\n";
 }
 
@@ -194,7 +178,7 @@ TEST_CASE("synchro e2e: initial sync, changes, dropped watch, 410, restart, remo
   CHECK(record["kind"] == "PediaCluster");
   CHECK(record["status"]["version"] == "v1.28.0-fake");
   CHECK_FALSE(record["spec"].contains("tokenData"));
-  CHECK(record.dump().find(Base64("good-token")) == std::string::npos);
+  CHECK(record.dump().find(pedia::Base64Encode("good-token")) == std::string::npos);
   auto pods = record["status"]["syncResources"][0]["resources"][0];
   CHECK(pods["name"] == "pods");
   CHECK(pods["kind"] == "Pod");
@@ -378,11 +362,11 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
   const std::string c0 = ks.clusters()[0].name, c1 = ks.clusters()[1].name;
   Fixture f;
   std::string manifests = "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c0 +
-                          "}\nspec:\n  kubeconfig: " + Base64(ReadFile(ks.clusters()[0].kubeconfig_path)) + "\n" +
+                          "}\nspec:\n  kubeconfig: " + pedia::Base64Encode(ReadFile(ks.clusters()[0].kubeconfig_path)) + "\n" +
                           kSyncPodsAndDeployments + "---\n" +
                           "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: " + c1 +
-                          "}\nspec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + Base64("sim-token") +
-                          "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments + "---\n";
+                          "}\nspec:\n  apiserver: " + ks.clusters()[1].url + "\n  tokenData: " + pedia::Base64Encode("sim-token") +
+                          "\n  caData: " + pedia::Base64Encode(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments + "---\n";
   f.WriteConfig(manifests);
   f.StartManager();
 
@@ -459,8 +443,8 @@ TEST_CASE("synchro e2e against kubesim", "[.][sync-kubesim]") {
     f.WriteConfig(manifests +
                   "apiVersion: cluster.clusterpedia.io/v1alpha2\nkind: PediaCluster\nmetadata: {name: bad}\n"
                   "spec:\n  apiserver: " +
-                  ks.clusters()[1].url + "\n  tokenData: " + Base64("wrong") +
-                  "\n  caData: " + Base64(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments);
+                  ks.clusters()[1].url + "\n  tokenData: " + pedia::Base64Encode("wrong") +
+                  "\n  caData: " + pedia::Base64Encode(ReadFile(ks.ca_file())) + "\n" + kSyncPodsAndDeployments);
     REQUIRE(WaitFor([&] { return Condition(Record(f.storage.get(), "bad"), "SynchroRunning") == "InitialFailed"; }));
     CHECK(Condition(Record(f.storage.get(), "bad"), "SynchroRunning", "message").find("401") != std::string::npos);
     REQUIRE(ks.Request(c1, "POST", "/api/v1/namespaces/ns-00/pods", PodBody("while-bad")).ok());
@@ -487,8 +471,8 @@ TEST_CASE("synchro e2e: host-cluster mode with finalizer, status subresource and
                        {"metadata", {{"name", "m1"}}},
                        {"spec",
                         {{"apiserver", ks.clusters()[1].url},
-                         {"tokenData", Base64("sim-token")},
-                         {"caData", Base64(ReadFile(ks.ca_file()))},
+                         {"tokenData", pedia::Base64Encode("sim-token")},
+                         {"caData", pedia::Base64Encode(ReadFile(ks.ca_file()))},
                          {"syncResources", {{{"group", ""}, {"resources", {"pods"}}}}}}}};
   auto created = ks.Request(host, "POST", api, pc.dump());
   REQUIRE(created.ok());

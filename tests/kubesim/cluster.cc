@@ -1,3 +1,4 @@
+#include "base/base64.h"
 #include "cluster.h"
 
 #include <algorithm>
@@ -19,28 +20,6 @@ namespace {
 
 constexpr size_t kMaxPendingWatchBytes = 256u << 20;  // slower watchers are dropped
 const char kCrdKey[] = "customresourcedefinitions.apiextensions.k8s.io";
-
-std::string Base64Encode(std::string_view in) {
-  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += table[v >> 18];
-    out += table[(v >> 12) & 63];
-    out += table[(v >> 6) & 63];
-    out += table[v & 63];
-  }
-  if (i < in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
-    out += table[v >> 18];
-    out += table[(v >> 12) & 63];
-    out += i + 1 < in.size() ? table[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 bool Base64Decode(std::string_view in, std::string* out) {
   auto value = [](char c) -> int {
@@ -71,7 +50,7 @@ std::string ContinueToken(uint64_t rv, const std::string& last_key) {
   std::string j = R"({"v":"meta.k8s.io/v1","rv":)" + std::to_string(rv) + R"(,"start":)";
   pedia::AppendJsonQuoted(j, last_key + std::string(1, '\0'));
   j += "}";
-  return Base64Encode(j);
+  return pedia::Base64Encode(j);
 }
 
 bool DecodeContinue(const std::string& token, uint64_t* rv, std::string* start) {
