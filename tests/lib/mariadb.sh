@@ -32,6 +32,11 @@ print_env() {
 
 running() { [[ -f $dir/pid ]] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; }
 
+# Each server gets its own temporary directory: two bootstraps running at
+# once (meson runs tests in parallel) collided on temp-table files in /tmp.
+mkdir -p "$dir/tmp"
+export TMPDIR=$dir/tmp
+
 case $cmd in
   start)
     if running; then print_env; exit 0; fi
