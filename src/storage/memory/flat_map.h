@@ -95,6 +95,12 @@ class FlatMap {
     for (const Slot& s : slots_)
       if (s.used) fn(s.key, s.value);
   }
+  /// The same, with values the caller may change (not insert or erase).
+  template <class Fn>
+  void ForEach(Fn fn) {
+    for (Slot& s : slots_)
+      if (s.used) fn(s.key, s.value);
+  }
 
  private:
   struct Slot {
