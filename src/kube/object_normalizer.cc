@@ -5,6 +5,7 @@
 #include "base/feature_gates.h"
 #include "base/json_scan.h"
 #include "base/json_text.h"
+#include "base/rfc3339.h"
 
 namespace pedia::kube {
 namespace {
@@ -183,26 +184,6 @@ Status RebuildMetadataAt(std::string_view doc, size_t* pos, const NormalizeOptio
   return Status::Ok();
 }
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-
 }  // namespace
 
 NormalizeOptions NormalizeOptionsFromGates(std::string cluster, std::string api_version, std::string kind) {
@@ -213,44 +194,6 @@ NormalizeOptions NormalizeOptionsFromGates(std::string cluster, std::string api_
   o.prune_managed_fields = FeatureGates::Global().Enabled("PruneManagedFields");
   o.prune_last_applied = FeatureGates::Global().Enabled("PruneLastAppliedConfiguration");
   return o;
-}
-
-bool ParseRfc3339(std::string_view t, int64_t* unix_ms) {
-  int y, mo, d, h, mi, s;
-  if (!Digits(t, 0, 4, &y) || t.size() < 20 || t[4] != '-' || !Digits(t, 5, 2, &mo) || t[7] != '-' ||
-      !Digits(t, 8, 2, &d) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !Digits(t, 11, 2, &h) || t[13] != ':' ||
-      !Digits(t, 14, 2, &mi) || t[16] != ':' || !Digits(t, 17, 2, &s)) {
-    return false;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
-  size_t i = 19;
-  int64_t ms = 0;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    size_t start = i;
-    int64_t scale = 100;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-      ms += (t[i] - '0') * scale;
-      scale /= 10;
-      ++i;
-    }
-    if (i == start) return false;
-  }
-  int64_t offset_min = 0;
-  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
-    ++i;
-  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    int oh, om;
-    if (!Digits(t, i + 1, 2, &oh) || i + 3 >= t.size() || t[i + 3] != ':' || !Digits(t, i + 4, 2, &om)) return false;
-    offset_min = (t[i] == '-' ? -1 : 1) * (oh * 60 + om);
-    i += 6;
-  } else {
-    return false;
-  }
-  if (i != t.size()) return false;
-  int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_min * 60;
-  *unix_ms = secs * 1000 + ms;
-  return true;
 }
 
 Result<NormalizedObject> NormalizeObjectAt(std::string_view doc, size_t* pos, const NormalizeOptions& options) {

@@ -58,10 +58,6 @@ Result<NormalizedObject> NormalizeObject(std::string_view object, const Normaliz
 /// it.  On failure *pos is unspecified: rescan from the start to skip it.
 Result<NormalizedObject> NormalizeObjectAt(std::string_view doc, size_t* pos, const NormalizeOptions& options);
 
-/// Parses an RFC 3339 timestamp ("2024-05-01T10:00:00Z", fractions and
-/// offsets allowed) into Unix milliseconds.
-bool ParseRfc3339(std::string_view text, int64_t* unix_ms);
-
 }  // namespace pedia::kube
 
 #endif  // PEDIA_KUBE_OBJECT_NORMALIZER_H_

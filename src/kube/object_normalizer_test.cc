@@ -118,16 +118,5 @@ TEST_CASE("normalizer rejects malformed and incomplete objects", "[kube]") {
   }
 }
 
-TEST_CASE("rfc3339 parsing", "[kube]") {
-  int64_t ms = 0;
-  REQUIRE(ParseRfc3339("1970-01-01T00:00:00Z", &ms));
-  CHECK(ms == 0);
-  REQUIRE(ParseRfc3339("2000-03-01T00:00:00.123456789Z", &ms));
-  CHECK(ms == 951868800123);
-  CHECK_FALSE(ParseRfc3339("2000-13-01T00:00:00Z", &ms));
-  CHECK_FALSE(ParseRfc3339("2000-03-01T00:00:00", &ms));
-  CHECK_FALSE(ParseRfc3339("2000-03-01T00:00:00Zjunk", &ms));
-}
-
 }  // namespace
 }  // namespace pedia::kube

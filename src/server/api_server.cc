@@ -12,6 +12,7 @@
 #include "base/json_text.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "base/rfc3339.h"
 #include "base/string_util.h"
 #include "server/accept.h"
 #include "server/api_error.h"
@@ -828,7 +829,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         const ClusterInfo& c = *picked[i];
         int64_t created = 0;
         bool has_created =
-            json::ParseRfc3339(json::String(json::Path(c.record_json, {"metadata", "creationTimestamp"})), &created);
+            ParseRfc3339Seconds(json::String(json::Path(c.record_json, {"metadata", "creationTimestamp"})), &created);
         if (i) out += ',';
         out += "{\"cells\":[" + JsonQuote(c.name) + "," + JsonQuote(c.ready ? "True" : "False") + "," +
                JsonQuote(c.kube_version) + "," + JsonQuote(c.apiserver) + "," +
@@ -1001,7 +1002,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
             std::string_view meta = RowMetadata(row);
             if (format.kind == OutputFormat::kTable) {
               int64_t created = 0;
-              bool ok = json::ParseRfc3339(json::String(json::Member(meta, "creationTimestamp")), &created);
+              bool ok = ParseRfc3339Seconds(json::String(json::Member(meta, "creationTimestamp")), &created);
               items +=
                   "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," + JsonQuote(t->version) +
                   "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," + JsonQuote(row.name) + "," +

@@ -58,10 +58,6 @@ bool IsTrue(std::string_view value);
 /// The value with surrounding whitespace removed.
 std::string_view TrimValue(std::string_view value);
 
-/// Unix seconds of an RFC 3339 timestamp ("2024-01-02T03:04:05Z",
-/// fractions and offsets allowed); false when it does not parse.
-bool ParseRfc3339(std::string_view text, int64_t* unix_seconds);
-
 }  // namespace pedia::server::json
 
 #endif  // PEDIA_SERVER_JSON_SCAN_H_

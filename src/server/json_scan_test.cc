@@ -66,16 +66,4 @@ TEST_CASE("json walks report what precedes malformed input", "[server]") {
   CHECK(String(R"(  "trimmed"  )") == "trimmed");
 }
 
-TEST_CASE("RFC 3339 timestamps parse to Unix seconds", "[server]") {
-  int64_t t = 0;
-  REQUIRE(ParseRfc3339("1970-01-01T00:00:00Z", &t));
-  CHECK(t == 0);
-  REQUIRE(ParseRfc3339("2024-02-29T12:30:15.123Z", &t));
-  CHECK(t == 1709209815);
-  REQUIRE(ParseRfc3339("2024-02-29T14:30:15+02:00", &t));
-  CHECK(t == 1709209815);
-  CHECK_FALSE(ParseRfc3339("2024-02-29", &t));
-  CHECK_FALSE(ParseRfc3339("2024-13-01T00:00:00Z", &t));
-}
-
 }  // namespace pedia::server::json

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/rfc3339.h"
 #include "base/string_util.h"
-#include "server/json_scan.h"
 #include "storage/selector.h"
 
 namespace pedia::server {
@@ -74,7 +74,7 @@ bool ParseDateTime(std::string_view s, bool with_time, int64_t* unix_seconds) {
     rfc += "T00:00:00";
   }
   rfc += 'Z';
-  return json::ParseRfc3339(rfc, unix_seconds);
+  return ParseRfc3339Seconds(rfc, unix_seconds);
 }
 
 class Parser {
@@ -351,7 +351,7 @@ Result<int64_t> ParseSearchTime(std::string_view text) {
     return s.size() == 10 ? n * 1000 : n;
   }
   if (s.find('T') != std::string_view::npos) {
-    if (json::ParseRfc3339(s, &seconds)) return seconds * 1000;
+    if (ParseRfc3339Seconds(s, &seconds)) return seconds * 1000;
   } else if (ParseDateTime(s, s.size() > 10, &seconds)) {
     return seconds * 1000;
   }

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/json_text.h"
+#include "base/rfc3339.h"
 #include "server/json_scan.h"
 
 namespace pedia::server {
@@ -46,7 +47,7 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
 
 std::string AgeOf(std::string_view timestamp_value, int64_t now) {
   int64_t t = 0;
-  if (!json::ParseRfc3339(S(timestamp_value), &t)) return "<unknown>";
+  if (!ParseRfc3339Seconds(S(timestamp_value), &t)) return "<unknown>";
   return HumanDuration(now - t);
 }
 
@@ -170,7 +171,7 @@ void PodCells(std::string_view pod, int64_t now, std::vector<std::string>* cells
   auto note_restart = [&](std::string_view cs) {
     restarts += I(Member(cs, "restartCount"));
     int64_t t = 0;
-    if (json::ParseRfc3339(S(Path(cs, {"lastState", "terminated", "finishedAt"})), &t)) {
+    if (ParseRfc3339Seconds(S(Path(cs, {"lastState", "terminated", "finishedAt"})), &t)) {
       last_restart = std::max(last_restart, t);
     }
   };
@@ -429,7 +430,7 @@ void EventCells(std::string_view o, int64_t now, std::vector<std::string>* c) {
     std::string ts = S(Member(o, field));
     if (ts.empty()) ts = S(Member(o, "eventTime"));
     int64_t t = 0;
-    return json::ParseRfc3339(ts, &t) ? HumanDuration(now - t) : std::string("<unknown>");
+    return ParseRfc3339Seconds(ts, &t) ? HumanDuration(now - t) : std::string("<unknown>");
   };
   std::string kind = S(Member(involved, "kind"));
   std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char ch) { return std::tolower(ch); });
@@ -486,8 +487,8 @@ void JobCells(std::string_view o, int64_t now, std::vector<std::string>* c) {
   }
   std::string duration;
   int64_t start = 0, end = 0;
-  if (json::ParseRfc3339(S(Member(status, "startTime")), &start)) {
-    if (!json::ParseRfc3339(S(Member(status, "completionTime")), &end)) end = now;
+  if (ParseRfc3339Seconds(S(Member(status, "startTime")), &start)) {
+    if (!ParseRfc3339Seconds(S(Member(status, "completionTime")), &end)) end = now;
     duration = HumanDuration(end - start);
   }
   c->push_back(Str(Name(o)));

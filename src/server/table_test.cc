@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/rfc3339.h"
 #include "catch.h"
-#include "server/json_scan.h"
 
 namespace pedia::server {
 namespace {
@@ -24,7 +24,7 @@ std::vector<std::string> Names(const TablePrinter& p) {
 
 int64_t T(const char* ts) {
   int64_t t = 0;
-  json::ParseRfc3339(ts, &t);
+  ParseRfc3339Seconds(ts, &t);
   return t;
 }
 

@@ -8,7 +8,7 @@
 #include <random>
 
 #include "base/log.h"
-#include "kube/object_normalizer.h"
+#include "base/rfc3339.h"
 
 namespace pedia::sync {
 namespace {
@@ -95,7 +95,7 @@ bool LeaderElector::TryAcquireOrRenew() {
     int64_t renew_ms = 0;
     std::string renew = spec.value("renewTime", std::string());
     int held_for_s = spec.value("leaseDurationSeconds", duration_s);
-    if (!renew.empty() && kube::ParseRfc3339(renew, &renew_ms)) {
+    if (!renew.empty() && ParseRfc3339(renew, &renew_ms)) {
       auto expires = std::chrono::milliseconds(renew_ms) + std::chrono::seconds(held_for_s);
       if (now.time_since_epoch() < expires) return false;  // someone else holds a live lease
     }
