@@ -260,8 +260,8 @@ inline Query ToQuery(const pedia_storage_query& q) {
   return out;
 }
 
-inline Object ToObject(const pedia_storage_object& o) {
-  Object out;
+// Fills out from o, reusing out.labels' capacity.
+inline void FillObject(const pedia_storage_object& o, Object& out) {
   out.namespace_name = View(o.namespace_name);
   out.name = View(o.name);
   out.uid = View(o.uid);
@@ -269,11 +269,32 @@ inline Object ToObject(const pedia_storage_object& o) {
   out.resource_version = View(o.resource_version);
   out.creation_unix_ms = o.creation_unix_ms;
   out.deletion_unix_ms = o.deletion_unix_ms;
+  out.labels.clear();
   out.labels.reserve(o.label_count);
   for (size_t i = 0; i < o.label_count; ++i)
     out.labels.emplace_back(View(o.label_keys[i]), View(o.label_values[i]));
   out.object = View(o.object);
+}
+
+inline Object ToObject(const pedia_storage_object& o) {
+  Object out;
+  FillObject(o, out);
   return out;
+}
+
+// The C++ form of a write batch.  Converting allocated one label vector per
+// object, a measurable share of the memory layer's ingest; so each thread
+// keeps its last batch and reuses the vectors' capacity.  A nested
+// write_batch on the same thread (a layer writing through another) builds
+// its own.
+struct BatchBuffer {
+  std::vector<Write> writes;
+  bool busy = false;
+};
+
+inline BatchBuffer& ThisThreadBatch() {
+  static thread_local BatchBuffer buffer;
+  return buffer;
 }
 
 inline uint32_t Report(const Status& s, pedia_storage_error* err) {
@@ -347,10 +368,19 @@ const pedia_storage_plugin* MakePluginTable(const char* name, const char* versio
       return Guard(err, [&] {
         Resource res{View(r->cluster), internal::ToGvr(r->gvr), View(r->kind),
                      r->namespaced != 0};
-        std::vector<Write> writes(n);
+        internal::BatchBuffer& shared = internal::ThisThreadBatch();
+        internal::BatchBuffer nested;
+        internal::BatchBuffer& buffer = shared.busy ? nested : shared;
+        buffer.busy = true;
+        struct Release {
+          internal::BatchBuffer& b;
+          ~Release() { b.busy = false; }
+        } release{buffer};
+        std::vector<Write>& writes = buffer.writes;
+        writes.resize(n);
         for (size_t k = 0; k < n; ++k) {
           writes[k].op = w[k].op;
-          writes[k].object = internal::ToObject(w[k].object);
+          internal::FillObject(w[k].object, writes[k].object);
         }
         return Self<Layer>(i)->WriteBatch(res, writes, failed);
       });

@@ -27,6 +27,7 @@ namespace {
 using sdk::Status;
 
 constexpr uint32_t kNone = StringPool::kNone;
+constexpr size_t kEvictPrefetch = 8;
 
 Status Invalid(std::string message) { return Status::Error(PEDIA_STORAGE_INVALID_ARGUMENT, std::move(message)); }
 
@@ -442,6 +443,9 @@ struct MemoryLayer::State {
     object->Ref();
     if (previous) previous->Ref();
     t.window.push_back(e);
+    // Eviction drops a reference on a record written watchWindow writes
+    // ago, long out of cache: fetch the one evicted a few writes from now.
+    if (t.window.size() > kEvictPrefetch + 1) __builtin_prefetch(t.window[kEvictPrefetch].object, 1);
     while (t.window.size() > config.watch_window) {
       Event& old = t.window.front();
       t.evicted_through = old.seq;

@@ -1,9 +1,9 @@
 // RecordArena: where the memory layer's records live.
 //
-// Records are carved from large chunks mapped with MAP_POPULATE, so the
-// kernel provides their pages in one call per chunk instead of one page
-// fault per 4 KB (page faults were most of the ingest time), and they carry
-// no per-allocation header.  A freed block goes on a free list of its size
+// Records are carved from large chunks whose pages the kernel provided up
+// front (ChunkMapper: one call per chunk instead of a page fault per 4 KB,
+// ahead of time on a background thread once the arena is large), and they
+// carry no per-allocation header.  A freed block goes on a free list of its size
 // class (64-byte steps) and is reused by the next record of that class;
 // chunks are never returned to the system.  Blocks over kMaxPooled bytes use
 // operator new.  Not thread-safe: the layer allocates and frees under its
@@ -11,13 +11,13 @@
 #ifndef PEDIA_STORAGE_MEMORY_RECORD_ARENA_H_
 #define PEDIA_STORAGE_MEMORY_RECORD_ARENA_H_
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <new>
 #include <vector>
+
+#include "storage/memory/chunk_mapper.h"
 
 namespace pedia::storage::memory {
 
@@ -28,7 +28,7 @@ class RecordArena {
 
   RecordArena() : free_(kMaxPooled / kGranule + 1, nullptr) {}
   ~RecordArena() {
-    for (const Chunk& c : chunks_) munmap(c.base, c.size);
+    for (const Chunk& c : chunks_) ChunkMapper::Unmap(c.base, c.size);
   }
   RecordArena(const RecordArena&) = delete;
   RecordArena& operator=(const RecordArena&) = delete;
@@ -79,14 +79,14 @@ class RecordArena {
   void NewChunk(size_t at_least) {
     size_t size = chunks_.empty() ? 256 * 1024 : std::min<size_t>(chunks_.back().size * 2, 16 * 1024 * 1024);
     if (size < at_least) size = at_least;
-    void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (base == MAP_FAILED) throw std::bad_alloc();
+    void* base = mapper_.Map(size);
     chunks_.push_back({base, size});
     // The tail of the previous chunk is left unused (less than one record).
     cursor_ = static_cast<char*>(base);
     limit_ = cursor_ + size;
   }
 
+  ChunkMapper mapper_;
   std::vector<FreeBlock*> free_;
   std::vector<Chunk> chunks_;
   char* cursor_ = nullptr;
