@@ -112,8 +112,9 @@ TEST_CASE("ChunkMapper hands out zeroed writable chunks, prepared ahead once the
   }
   // The chunk after a 16 MB one is prepared in the background; wait for it
   // (a liveness bound, not a timing measurement), then take it.
-  for (int i = 0; i < 500 && !mapper.has_prepared(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  REQUIRE(mapper.has_prepared());
+  for (int i = 0; i < 500 && !mapper.has_prepared(size_t{16} << 20); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(mapper.has_prepared(size_t{16} << 20));
   void* p = mapper.Map(size_t{16} << 20);
   CHECK(mapper.prepared_used() >= 1);
   CHECK(static_cast<unsigned char*>(p)[12345] == 0);

@@ -81,10 +81,10 @@ class ChunkMapper {
 
   /// How many chunks Map() took ready-made from the background thread.
   size_t prepared_used() const { return prepared_used_; }
-  /// True when the background thread holds a prepared chunk.
-  bool has_prepared() {
+  /// True when the background thread holds a prepared chunk of size bytes.
+  bool has_prepared(size_t size) {
     std::lock_guard lock(mu_);
-    return spare_ != nullptr;
+    return spare_ != nullptr && spare_size_ == size;
   }
 
  private:
@@ -103,7 +103,10 @@ class ChunkMapper {
       lock.unlock();
       void* p = MapPopulated(size);
       lock.lock();
-      if (p && (stop_ || spare_)) {
+      if (wanted_size_ == size) wanted_size_ = 0;  // asked again meanwhile: p answers it
+      // Chunks grew while this one was mapped: it would only be thrown away.
+      bool outgrown = wanted_size_ != 0;
+      if (p && (stop_ || spare_ || outgrown)) {
         munmap(p, size);
       } else if (p) {
         spare_ = p;

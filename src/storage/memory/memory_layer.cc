@@ -69,6 +69,9 @@ struct Table {
   // By GroupKey(cluster id, namespace id): exact, and in name order for the
   // default order's walk.  They also serve cluster and namespace filters.
   FlatMap<NameGroup> groups;
+  // The GroupKey of each live slot: lets a list order candidates by
+  // (cluster, namespace) without reading their records.
+  std::vector<uint64_t> slot_group;
   FlatMap<Posting> by_label;  // by LabelPair(key id, value id)
   // By HashString(owner uid): a collision only adds candidates, which every
   // query checks against the record.
@@ -391,8 +394,10 @@ struct MemoryLayer::State {
       } else {
         slot = static_cast<uint32_t>(t.slots.size());
         t.slots.push_back(nullptr);
+        t.slot_group.push_back(0);
       }
       t.slots[slot] = r;
+      t.slot_group[slot] = GroupKey(f.cluster, f.namespace_id);
       t.keys.Insert(hash, slot);
       ++t.live;
       ++objects;
@@ -720,7 +725,7 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
   summary.has_remaining_count = (q.flags & PEDIA_STORAGE_QUERY_REMAINING_COUNT) != 0;
   Table* t = s.FindTable(q.gvr);
   auto finish_empty = [&] {
-    if (plan) *plan = QueryPlan{"none", 0, 0};
+    if (plan) *plan = QueryPlan{"none", 0, 0, 0};
     sink.Done(summary);
     return Status::Ok();
   };
@@ -876,14 +881,21 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
   // limit rows: that beats collecting and sorting every candidate when
   // matches are dense.  Expected visits: limit+1 rows at the density the
   // best candidate source suggests (all of them to count the remainder).
+  bool groups_sorted = false;
+  auto groups_in_order = [&]() -> const std::vector<GroupRef>& {
+    if (!groups_sorted)
+      std::sort(groups.begin(), groups.end(), [](const GroupRef& a, const GroupRef& b) {
+        return std::tie(a.cluster, a.namespace_name) < std::tie(b.cluster, b.namespace_name);
+      });
+    groups_sorted = true;
+    return groups;
+  };
   if (order.is_default() && position.kind != ContinuePosition::kOffset) {
     size_t visits = group_total;
     if (q.limit > 0 && !want_remaining && best_size > 0)
       visits = std::min<size_t>(group_total, (static_cast<size_t>(q.limit) + 1) * (group_total / best_size + 1));
     if (visits <= best_size) {
-      std::sort(groups.begin(), groups.end(), [](const GroupRef& a, const GroupRef& b) {
-        return std::tie(a.cluster, a.namespace_name) < std::tie(b.cluster, b.namespace_name);
-      });
+      groups_in_order();
       NameOfSlot name_of{t};
       {
         // Readers share the layer's lock; merging a group's tail is the one
@@ -925,7 +937,7 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
         }
         if (stopped || (remaining > 0 && !want_remaining)) break;
       }
-      if (plan) *plan = QueryPlan{"ordered", visited, emitted + static_cast<size_t>(remaining)};
+      if (plan) *plan = QueryPlan{"ordered", visited, emitted + static_cast<size_t>(remaining), visited};
       if (!stopped && remaining > 0 && last)
         summary.continue_token = continue_after(KeyView{last_cluster, last_ns, last->name(), last->resource_version(),
                                                         last->creation_unix_ms(), last->rv_number()});
@@ -955,6 +967,77 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
     slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
   }
 
+  if (order.is_default() && position.kind != ContinuePosition::kOffset) {
+    // Default order from candidates: bucket them by their group's rank,
+    // read from slot_group, not the records; then read, check and sort
+    // names only bucket by bucket, until limit rows and one more are found.
+    // A sparse label over many groups reads a few hundred records instead
+    // of every candidate (reading them was most of such a list's time).
+    const std::vector<GroupRef>& ordered = groups_in_order();
+    // GroupKey -> rank + 1, and how each group compares with the continue
+    // position's (cluster, namespace): skip earlier groups unread.
+    FlatMap<uint32_t> rank_of;
+    std::vector<int> versus_threshold(ordered.size(), 1);
+    for (size_t i = 0; i < ordered.size(); ++i) {
+      rank_of[GroupKey(ordered[i].cluster_id, ordered[i].namespace_id)] = static_cast<uint32_t>(i + 1);
+      if (has_threshold) {
+        int c = Cmp(ordered[i].cluster, position.key.cluster);
+        versus_threshold[i] = c != 0 ? c : Cmp(ordered[i].namespace_name, position.key.namespace_name);
+      }
+    }
+    std::vector<uint32_t> bucket_start(ordered.size() + 1, 0);
+    std::vector<std::pair<uint32_t, uint32_t>> ranked;  // (rank, slot)
+    ranked.reserve(slots.size());
+    for (uint32_t slot : slots) {
+      if (!t->slots[slot]) continue;
+      const uint32_t* rank = rank_of.Find(t->slot_group[slot]);
+      if (!rank || versus_threshold[*rank - 1] < 0) continue;
+      ranked.emplace_back(*rank - 1, slot);
+      ++bucket_start[*rank];
+    }
+    for (size_t i = 1; i < bucket_start.size(); ++i) bucket_start[i] += bucket_start[i - 1];
+    std::vector<uint32_t> by_rank(ranked.size());
+    {
+      std::vector<uint32_t> next(bucket_start.begin(), bucket_start.end() - 1);
+      for (const auto& [rank, slot] : ranked) by_rank[next[rank]++] = slot;
+    }
+    size_t emitted = 0, read = 0;
+    int64_t remaining = 0;
+    bool stopped = false;
+    KeyView last{};
+    std::vector<std::pair<std::string_view, const Record*>> bucket;
+    for (size_t g = 0; g < ordered.size() && !stopped; ++g) {
+      if (remaining > 0 && !want_remaining) break;
+      bucket.clear();
+      for (uint32_t i = bucket_start[g]; i < bucket_start[g + 1]; ++i) {
+        const Record& r = *t->slots[by_rank[i]];
+        ++read;
+        if (versus_threshold[g] == 0 && r.name() <= position.key.name) continue;
+        if (passes(r)) bucket.emplace_back(r.name(), &r);
+      }
+      std::sort(bucket.begin(), bucket.end());
+      for (const auto& [name, r] : bucket) {
+        if (q.limit > 0 && emitted >= static_cast<size_t>(q.limit)) {
+          remaining += 1;
+          if (!want_remaining) break;
+          continue;
+        }
+        ++emitted;
+        last = KeyView{ordered[g].cluster, ordered[g].namespace_name, name, r->resource_version(),
+                       r->creation_unix_ms(),  r->rv_number()};
+        if (!emit(*r, ordered[g].cluster, ordered[g].namespace_name)) {
+          stopped = true;
+          break;
+        }
+      }
+    }
+    if (plan) *plan = QueryPlan{best_index, slots.size(), emitted + static_cast<size_t>(remaining), read};
+    if (!stopped && remaining > 0 && emitted > 0) summary.continue_token = continue_after(last);
+    summary.remaining_count = remaining;
+    sink.Done(summary);
+    return Status::Ok();
+  }
+
   // Check every filter on the candidates.
   KeyView threshold{
       position.key.cluster,          position.key.namespace_name,   position.key.name,
@@ -967,7 +1050,7 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
     if (has_threshold && order.Compare(key, threshold) <= 0) continue;
     matched.push_back({key, r});
   }
-  if (plan) *plan = QueryPlan{best_index, slots.size(), matched.size()};
+  if (plan) *plan = QueryPlan{best_index, slots.size(), matched.size(), slots.size()};
 
   // Page: [start, end) of the matches in order.
   size_t total = matched.size();

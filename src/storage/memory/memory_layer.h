@@ -10,14 +10,19 @@
 // Storage.  Objects stay serialized: one allocation per object holds the JSON
 // bytes once plus its index fields; label strings, namespaces and cluster
 // names are interned.  Each GVR has a key index (cluster, namespace, name),
-// postings per label key=value, namespace, cluster and owner uid;
-// a list starts from the smallest posting that its filters allow and checks
-// every other filter on the candidates only.
+// a name group per (cluster, namespace) holding its slots in name order
+// (name_group.h), and postings per label key=value and owner uid.
 //
 // Ordering and paging.  Rows come in the query's order, ties (and the
 // default) broken by cluster, namespace, name, so paging is deterministic.
-// Continue tokens are keyset tokens (continue_token.h); decimal offsets work
-// too.
+// In the default order a list walks the name groups its cluster and
+// namespace filters allow, in order, checks every filter on each object and
+// stops after limit rows (plus one to know there are more).  When matches
+// are sparse (a selective label) that walk would visit many objects per row,
+// so the list instead starts from the smallest posting, checks every filter
+// on those candidates only, and sorts the matches; the choice compares the
+// expected visits of each plan.  Continue tokens are keyset tokens
+// (continue_token.h); decimal offsets work too.
 //
 // Watch.  One watch sequence per layer counts every write; each write is an
 // event (ADDED, MODIFIED or DELETED) stamped with the next sequence number,
@@ -75,9 +80,11 @@ class MemoryLayer : public sdk::StorageLayer {
 
   /// How a list chose its candidates, for tests and diagnostics.
   struct QueryPlan {
-    std::string index;      // "scan", "cluster", "namespace", "label", "owner", "name", "none"
+    std::string index;      // "ordered" (the name-group walk), "scan", "cluster", "namespace",
+                            // "label", "owner", "name", "none"
     size_t candidates = 0;  // slots examined
-    size_t matched = 0;     // rows that passed every filter
+    size_t matched = 0;     // rows that passed every filter (as far as the list looked)
+    size_t read = 0;        // records read to check filters and order
   };
   /// List() that also reports its plan (plan may be null).
   sdk::Status ListWithPlan(const sdk::Query& query, const sdk::RowSink& sink, QueryPlan* plan);
