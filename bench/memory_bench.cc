@@ -8,8 +8,7 @@
 //     bytes;
 //   - p50 / p99 latency of a list with a label selector matching 1% of the
 //     objects plus limit=500, the rows' bytes appended to a response buffer
-//     as the apiserver does.
-//
+//     as the apiserver does;
 //   - for comparison, the same with a label matching a third (tier=...),
 //     which walks the name groups in order instead of a posting.
 //
