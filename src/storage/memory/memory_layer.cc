@@ -247,6 +247,42 @@ struct Candidate {
   Record* record;
 };
 
+// Takes a list's matches in order: emits rows up to the limit, then counts
+// the rest (or stops at the first extra match when no count is wanted), and
+// remembers the last row for the continue token.
+template <class EmitFn>
+class Pager {
+ public:
+  Pager(int64_t limit, bool count_rest, EmitFn emit) : limit_(limit), count_rest_(count_rest), emit_(emit) {}
+
+  /// Offers the next match; false when the caller should offer no more.
+  bool Offer(const Record& r, std::string_view cluster, std::string_view namespace_name) {
+    if (limit_ == 0 || emitted_ < static_cast<size_t>(limit_)) {
+      ++emitted_;
+      last_ = KeyView{cluster, namespace_name, r.name(), r.resource_version(), r.creation_unix_ms(), r.rv_number()};
+      if (emit_(r, cluster, namespace_name)) return true;
+      stopped_ = true;  // the sink asked to stop
+      return false;
+    }
+    ++remaining_;
+    return count_rest_;
+  }
+  bool done() const { return stopped_ || (remaining_ > 0 && !count_rest_); }
+  size_t matched() const { return emitted_ + static_cast<size_t>(remaining_); }
+  int64_t remaining() const { return remaining_; }
+  /// The last row's key when a next page exists.
+  const KeyView* continue_after() const { return !stopped_ && remaining_ > 0 && emitted_ > 0 ? &last_ : nullptr; }
+
+ private:
+  int64_t limit_;
+  bool count_rest_;
+  EmitFn emit_;
+  size_t emitted_ = 0;
+  int64_t remaining_ = 0;
+  bool stopped_ = false;
+  KeyView last_{};
+};
+
 }  // namespace
 
 struct MemoryLayer::State {
@@ -874,6 +910,12 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
     return EncodeContinueToken(order.spec(), SortKey{std::string(k.cluster), std::string(k.namespace_name),
                                                      std::string(k.name), std::string(k.resource_version), k.created});
   };
+  auto finish = [&](const auto& pager) {
+    if (const KeyView* last = pager.continue_after()) summary.continue_token = continue_after(*last);
+    summary.remaining_count = pager.remaining();
+    sink.Done(summary);
+    return Status::Ok();
+  };
   bool has_threshold = position.kind == ContinuePosition::kAfterKey;
   bool want_remaining = summary.has_remaining_count;
 
@@ -903,11 +945,8 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
         std::lock_guard order_lock(s.order_mu);
         for (GroupRef& g : groups) g.group->Sort(name_of);
       }
-      size_t visited = 0, emitted = 0;
-      int64_t remaining = 0;
-      bool stopped = false;
-      const Record* last = nullptr;
-      std::string_view last_cluster, last_ns;
+      Pager pager(q.limit, want_remaining, emit);
+      size_t visited = 0;
       for (const GroupRef& g : groups) {
         const std::vector<uint32_t>& ordered = g.group->slots();
         size_t i = 0;
@@ -920,30 +959,12 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
         for (; i < ordered.size(); ++i) {
           const Record& r = *t->slots[ordered[i]];
           ++visited;
-          if (!passes(r)) continue;
-          if (q.limit == 0 || emitted < static_cast<size_t>(q.limit)) {
-            ++emitted;
-            last = &r;
-            last_cluster = g.cluster;
-            last_ns = g.namespace_name;
-            if (!emit(r, g.cluster, g.namespace_name)) {
-              stopped = true;
-              break;
-            }
-            continue;
-          }
-          ++remaining;
-          if (!want_remaining) break;
+          if (passes(r) && !pager.Offer(r, g.cluster, g.namespace_name)) break;
         }
-        if (stopped || (remaining > 0 && !want_remaining)) break;
+        if (pager.done()) break;
       }
-      if (plan) *plan = QueryPlan{"ordered", visited, emitted + static_cast<size_t>(remaining), visited};
-      if (!stopped && remaining > 0 && last)
-        summary.continue_token = continue_after(KeyView{last_cluster, last_ns, last->name(), last->resource_version(),
-                                                        last->creation_unix_ms(), last->rv_number()});
-      summary.remaining_count = remaining;
-      sink.Done(summary);
-      return Status::Ok();
+      if (plan) *plan = QueryPlan{"ordered", visited, pager.matched(), visited};
+      return finish(pager);
     }
   }
 
@@ -1001,13 +1022,10 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
       std::vector<uint32_t> next(bucket_start.begin(), bucket_start.end() - 1);
       for (const auto& [rank, slot] : ranked) by_rank[next[rank]++] = slot;
     }
-    size_t emitted = 0, read = 0;
-    int64_t remaining = 0;
-    bool stopped = false;
-    KeyView last{};
+    Pager pager(q.limit, want_remaining, emit);
+    size_t read = 0;
     std::vector<std::pair<std::string_view, const Record*>> bucket;
-    for (size_t g = 0; g < ordered.size() && !stopped; ++g) {
-      if (remaining > 0 && !want_remaining) break;
+    for (size_t g = 0; g < ordered.size() && !pager.done(); ++g) {
       bucket.clear();
       for (uint32_t i = bucket_start[g]; i < bucket_start[g + 1]; ++i) {
         const Record& r = *t->slots[by_rank[i]];
@@ -1016,26 +1034,11 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
         if (passes(r)) bucket.emplace_back(r.name(), &r);
       }
       std::sort(bucket.begin(), bucket.end());
-      for (const auto& [name, r] : bucket) {
-        if (q.limit > 0 && emitted >= static_cast<size_t>(q.limit)) {
-          remaining += 1;
-          if (!want_remaining) break;
-          continue;
-        }
-        ++emitted;
-        last = KeyView{ordered[g].cluster, ordered[g].namespace_name, name, r->resource_version(),
-                       r->creation_unix_ms(),  r->rv_number()};
-        if (!emit(*r, ordered[g].cluster, ordered[g].namespace_name)) {
-          stopped = true;
-          break;
-        }
-      }
+      for (const auto& [name, r] : bucket)
+        if (!pager.Offer(*r, ordered[g].cluster, ordered[g].namespace_name)) break;
     }
-    if (plan) *plan = QueryPlan{best_index, slots.size(), emitted + static_cast<size_t>(remaining), read};
-    if (!stopped && remaining > 0 && emitted > 0) summary.continue_token = continue_after(last);
-    summary.remaining_count = remaining;
-    sink.Done(summary);
-    return Status::Ok();
+    if (plan) *plan = QueryPlan{best_index, slots.size(), pager.matched(), read};
+    return finish(pager);
   }
 
   // Check every filter on the candidates.
