@@ -106,7 +106,39 @@ for a in apiserver clustersynchro-manager controller-manager binding-apiserver; 
   expect 0 "Usage:"
 done
 
+for a in apiserver clustersynchro-manager controller-manager binding-apiserver plugin kubeconfig completion version; do
+  desc="pedia $a --help exits 0"
+  run "$pedia" "$a" --help
+  expect 0 "Usage:"
+done
+for a in list inspect validate; do
+  desc="pedia plugin $a --help exits 0"
+  run "$pedia" plugin "$a" --help
+  expect 0 "Usage:"
+done
+desc="pedia --help names exactly the applets checked above"
+run "$pedia" --help
+checks=$((checks + 1))
+listed=$(sed -n '/^Commands:/,/^$/p' <<<"$out" | awk 'NR > 1 && NF {print $1}' | paste -sd' ')
+if [[ $listed == "apiserver clustersynchro-manager controller-manager binding-apiserver plugin kubeconfig completion version" ]]; then
+  echo "ok: $desc"; else fail "$desc: pedia --help lists: $listed"; fi
+
+desc="controller-manager parses its flags, then refuses to run"
+run "$pedia" controller-manager
+expect 1 "pedia controller-manager: error: controller-manager is not implemented yet"
+desc="controller-manager is not implemented, also with valid flags"
+run "$pedia" controller-manager -v=2 --feature-gates=AllowSyncAllResources=true --kubeconfig "$tmp/nowhere"
+expect 1 "controller-manager is not implemented yet"
+desc="controller-manager through its build symlink"
+run "$(dirname "$pedia")/controller-manager"
+expect 1 "controller-manager: error: controller-manager is not implemented yet"
+desc="controller-manager rejects an unknown flag before anything else"
+run "$pedia" controller-manager --no-such-flag
+expect 2 "no-such-flag"
+expect_not "not implemented"
+
 desc="klog's -v=4 spelling is accepted"
+
 run "$pedia" plugin -v=4 list --dir "$tmp"
 expect 0 "No storage plugins"
 
