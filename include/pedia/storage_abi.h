@@ -21,12 +21,20 @@
  * appends members to the end of pedia_storage_plugin or pedia_host_api;
  * struct_size tells each side which members exist.  The host accepts a
  * plugin when abi_major is equal and the plugin's abi_minor is not newer
- * than the host's.
+ * than the host's.  A member appended by minor N is documented "ABI 1.N";
+ * test for it with PEDIA_HOST_API_HAS() before calling it.
  *
- * Ownership.  No memory changes hands.  Every buffer passed in either
- * direction is borrowed for the duration of the call only; results flow
- * back through sink callbacks whose arguments are likewise borrowed.  Errors
- * are written into a host-owned pedia_storage_error.
+ *   1.0  the first release.
+ *   1.1  pedia_host_api.alloc and pedia_host_api.free.
+ *
+ * Ownership.  No memory changes hands across a call.  Every buffer passed
+ * in either direction is borrowed for the duration of the call only;
+ * results flow back through sink callbacks whose arguments are likewise
+ * borrowed.  Errors are written into a host-owned pedia_storage_error.
+ * A layer that wants memory which outlives a call and is accounted by the
+ * host (its instance, caches, watch state) may take it from the host's
+ * allocator, pedia_host_api.alloc/free (ABI 1.1); it still owns and frees
+ * that memory itself.
  *
  * Exceptions.  Nothing may unwind across this boundary.  A C++ layer must
  * catch everything at the boundary (include/pedia/storage_plugin.hpp does).
@@ -50,7 +58,7 @@ extern "C" {
 #endif
 
 #define PEDIA_STORAGE_ABI_MAJOR 1
-#define PEDIA_STORAGE_ABI_MINOR 0
+#define PEDIA_STORAGE_ABI_MINOR 1
 
 /** Name of the one function a plugin exports. */
 #define PEDIA_STORAGE_ENTRY_SYMBOL "pedia_storage_plugin_entry"
@@ -372,7 +380,46 @@ typedef struct pedia_host_api {
   int (*v_enabled)(int32_t level);
   /** @return non-zero when the named feature gate is on. */
   int (*feature_enabled)(const char* name);
+
+  /* ---- ABI 1.1 and later: test with PEDIA_HOST_API_HAS(host, alloc). ---- */
+
+  /**
+   * Allocates memory from the host, which accounts it to the storage layers
+   * (it is not freed for you: a leak stays visible to the host).
+   *
+   * Use it for memory that must outlive a call: the instance returned by
+   * open(), caches, watch state.  It is not a way to hand results to the
+   * host: sinks still borrow their arguments, and the host never frees a
+   * pointer the layer returns.  Memory used only within one call is better
+   * taken from the stack or the layer's own allocator.
+   *
+   * @param size      bytes wanted; 0 is treated as 1.
+   * @param alignment a power of two, or 0 for alignof(max_align_t).
+   * @return the memory, uninitialized, aligned as asked; NULL when memory is
+   *         exhausted or alignment is not a power of two (or above 4096).
+   * OWNERSHIP: the memory belongs to the layer until it passes it to free()
+   * of this same table.  Never pass it to the C library's free().
+   * Thread-safe; may be called from any thread, including sinks' threads.
+   */
+  void* (*alloc)(size_t size, size_t alignment);
+
+  /**
+   * Returns memory obtained from alloc() of this table.
+   * @param ptr the pointer alloc() returned, or NULL (a no-op).
+   * OWNERSHIP: ptr is invalid once free() is called.
+   * Thread-safe; may be called from any thread.
+   */
+  void (*free)(void* ptr);
 } pedia_host_api;
+
+/**
+ * Non-zero when the host's table has member (a member appended by a later
+ * minor; older hosts pass a shorter struct_size).  Requires a non-NULL host.
+ *   if (PEDIA_HOST_API_HAS(host, alloc)) p = host->alloc(n, 0);
+ */
+#define PEDIA_HOST_API_HAS(host, member)                                             \
+  ((host)->struct_size >= offsetof(pedia_host_api, member) + sizeof((host)->member) && \
+   (host)->member != NULL)
 
 /* ------------------------------------------------------------------------ */
 /* Plugin table                                                              */
