@@ -103,7 +103,10 @@ class ChunkMapper {
       lock.unlock();
       void* p = MapPopulated(size);
       lock.lock();
-      if (p && (stop_ || spare_)) {
+      // A Map() while this one ran may have asked for another size: drop
+      // this chunk and prepare that one, or Map() would only find it stale.
+      const bool superseded = wanted_size_ != 0 && wanted_size_ != size;
+      if (p && (stop_ || spare_ || superseded)) {
         munmap(p, size);
       } else if (p) {
         spare_ = p;
