@@ -21,8 +21,10 @@
  * appends members to the end of pedia_storage_plugin or pedia_host_api;
  * struct_size tells each side which members exist.  The host accepts a
  * plugin when abi_major is equal and the plugin's abi_minor is not newer
- * than the host's.  A member appended by minor N is documented "ABI 1.N";
- * test for it with PEDIA_HOST_API_HAS() before calling it.
+ * than the host's.  A member appended by minor N is marked "ABI 1.N".  A
+ * plugin tests for such a host member with PEDIA_HOST_API_HAS() before
+ * calling it (a host of an older minor passes a shorter struct_size); the
+ * host checks a plugin table's struct_size in the same way.
  *
  *   1.0  the first release.
  *   1.1  pedia_host_api.alloc and pedia_host_api.free.
