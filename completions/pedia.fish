@@ -4,7 +4,7 @@
 
 complete -c pedia -f
 complete -c pedia -n '__fish_use_subcommand' -s h -l help -d 'print the list of applets and exit'
-complete -c pedia -n '__fish_use_subcommand' -l version -d 'print the version and exit'
+complete -c pedia -n '__fish_use_subcommand' -l version -d 'print the version, git commit, build date, compiler, platform and storage ABI, and exit'
 complete -c pedia -n '__fish_use_subcommand' -f -a apiserver -d 'serve the multi-cluster search API from storage'
 complete -c pedia -n '__fish_use_subcommand' -f -a clustersynchro-manager -d 'sync member clusters into storage'
 complete -c pedia -n '__fish_use_subcommand' -f -a controller-manager -d 'run the ClusterImportPolicy and PediaClusterLifecycle controllers'

@@ -186,7 +186,7 @@ __pedia() {
   local curcontext=$curcontext state line
   _arguments -C -s -S \
     '(-h --help)'{-h,--help}'[print the list of applets and exit]' \
-    '--version[print the version and exit]' \
+    '--version[print the version, git commit, build date, compiler, platform and storage ABI, and exit]' \
     '1: :->command' \
     '*:: :->argument'
   case $state in

@@ -21,12 +21,22 @@
  * appends members to the end of pedia_storage_plugin or pedia_host_api;
  * struct_size tells each side which members exist.  The host accepts a
  * plugin when abi_major is equal and the plugin's abi_minor is not newer
- * than the host's.
+ * than the host's.  A member appended by minor N is marked "ABI 1.N".  A
+ * plugin tests for such a host member with PEDIA_HOST_API_HAS() before
+ * calling it (a host of an older minor passes a shorter struct_size); the
+ * host checks a plugin table's struct_size in the same way.
  *
- * Ownership.  No memory changes hands.  Every buffer passed in either
- * direction is borrowed for the duration of the call only; results flow
- * back through sink callbacks whose arguments are likewise borrowed.  Errors
- * are written into a host-owned pedia_storage_error.
+ *   1.0  the first release.
+ *   1.1  pedia_host_api.alloc and pedia_host_api.free.
+ *
+ * Ownership.  No memory changes hands across a call.  Every buffer passed
+ * in either direction is borrowed for the duration of the call only;
+ * results flow back through sink callbacks whose arguments are likewise
+ * borrowed.  Errors are written into a host-owned pedia_storage_error.
+ * A layer that wants memory which outlives a call and is accounted by the
+ * host (its instance, caches, watch state) may take it from the host's
+ * allocator, pedia_host_api.alloc/free (ABI 1.1); it still owns and frees
+ * that memory itself.
  *
  * Exceptions.  Nothing may unwind across this boundary.  A C++ layer must
  * catch everything at the boundary (include/pedia/storage_plugin.hpp does).
@@ -50,7 +60,7 @@ extern "C" {
 #endif
 
 #define PEDIA_STORAGE_ABI_MAJOR 1
-#define PEDIA_STORAGE_ABI_MINOR 0
+#define PEDIA_STORAGE_ABI_MINOR 1
 
 /** Name of the one function a plugin exports. */
 #define PEDIA_STORAGE_ENTRY_SYMBOL "pedia_storage_plugin_entry"
@@ -372,7 +382,46 @@ typedef struct pedia_host_api {
   int (*v_enabled)(int32_t level);
   /** @return non-zero when the named feature gate is on. */
   int (*feature_enabled)(const char* name);
+
+  /* ---- ABI 1.1 and later: test with PEDIA_HOST_API_HAS(host, alloc). ---- */
+
+  /**
+   * Allocates memory from the host, which accounts it to the storage layers
+   * (it is not freed for you: a leak stays visible to the host).
+   *
+   * Use it for memory that must outlive a call: the instance returned by
+   * open(), caches, watch state.  It is not a way to hand results to the
+   * host: sinks still borrow their arguments, and the host never frees a
+   * pointer the layer returns.  Memory used only within one call is better
+   * taken from the stack or the layer's own allocator.
+   *
+   * @param size      bytes wanted; 0 is treated as 1.
+   * @param alignment a power of two, or 0 for alignof(max_align_t).
+   * @return the memory, uninitialized, aligned as asked; NULL when memory is
+   *         exhausted or alignment is not a power of two (or above 4096).
+   * OWNERSHIP: the memory belongs to the layer until it passes it to free()
+   * of this same table.  Never pass it to the C library's free().
+   * Thread-safe; may be called from any thread, including sinks' threads.
+   */
+  void* (*alloc)(size_t size, size_t alignment);
+
+  /**
+   * Returns memory obtained from alloc() of this table.
+   * @param ptr the pointer alloc() returned, or NULL (a no-op).
+   * OWNERSHIP: ptr is invalid once free() is called.
+   * Thread-safe; may be called from any thread.
+   */
+  void (*free)(void* ptr);
 } pedia_host_api;
+
+/**
+ * Non-zero when the host's table has member (a member appended by a later
+ * minor; older hosts pass a shorter struct_size).  Requires a non-NULL host.
+ *   if (PEDIA_HOST_API_HAS(host, alloc)) p = host->alloc(n, 0);
+ */
+#define PEDIA_HOST_API_HAS(host, member)                                             \
+  ((host)->struct_size >= offsetof(pedia_host_api, member) + sizeof((host)->member) && \
+   (host)->member != NULL)
 
 /* ------------------------------------------------------------------------ */
 /* Plugin table                                                              */
@@ -453,35 +502,173 @@ typedef struct pedia_storage_plugin {
                    const pedia_storage_row_sink* sink, pedia_storage_error* err);
 
   /**
-   * Gets one object: sink.row() is called once.
-   * @return NOT_FOUND when there is no such object.
+   * Gets one object by its key.
+   *
+   * Called by the apiserver for every GET of a single object of one
+   * cluster, concurrently with writes and other reads.
+   * Only with PEDIA_STORAGE_CAP_GET; the table member is still required.
+   *
+   * @param instance       the instance open() returned.
+   * @param cluster        the cluster name; never empty.
+   * @param gvr            the object's group/version/resource; the group is
+   *                       empty for the core group.  Never NULL.
+   * @param namespace_name the namespace; empty for a cluster-scoped object.
+   * @param name           the object's name; never empty.
+   * @param sink           receives the object: sink->row() exactly once on
+   *                       OK, never on failure.  sink->done() need not be
+   *                       called; the host ignores it for get.
+   * @param err            host-owned; receives a message on failure.
+   * @return OK after the row was delivered; NOT_FOUND when there is no such
+   *         object (the message names the cluster, resource and key);
+   *         UNAVAILABLE when a backing service cannot be reached (the
+   *         apiserver answers 503); UNIMPLEMENTED without CAP_GET;
+   *         INTERNAL for anything else.
+   * OWNERSHIP: every argument is borrowed for the call; the row the layer
+   * passes to sink->row() is borrowed by the host for that callback only.
+   * THREADING: any thread; sink->row() is called on the calling thread
+   * before get returns.  The host's sink never calls back into the layer,
+   * so the layer may hold its locks while calling it.
    */
   uint32_t (*get)(pedia_storage_instance* instance, pedia_storage_bytes cluster,
                   const pedia_storage_gvr* gvr, pedia_storage_bytes namespace_name,
                   pedia_storage_bytes name, const pedia_storage_row_sink* sink,
                   pedia_storage_error* err);
 
-  /** Streams every stored (gvr, namespace, name, resourceVersion) of a cluster. */
+  /**
+   * Streams every stored (gvr, namespace, name, resourceVersion) of one
+   * cluster.
+   *
+   * Called by the synchro when a cluster synchro starts or its resources are
+   * renegotiated, so that it resumes from what is stored: objects whose
+   * resourceVersion is unchanged are not rewritten, and stored objects the
+   * member cluster no longer has are deleted.  May take a while on large
+   * clusters; it is never on a request path.
+   *
+   * @param instance the instance open() returned.
+   * @param cluster  the cluster name; never empty.
+   * @param sink     sink->entry() is called once per stored object, in any
+   *                 order, with the resource_version of the object's last
+   *                 upsert.
+   * @param err      host-owned; receives a message on failure.
+   * @return OK, also for a cluster with no objects (no entry is called);
+   *         UNAVAILABLE when a backing service cannot be reached (the
+   *         synchro retries); INTERNAL for anything else.  On failure the
+   *         entries already delivered are discarded by the host.
+   * OWNERSHIP: cluster and sink are borrowed for the call; the arguments of
+   * sink->entry() are borrowed by the host for that callback only.
+   * THREADING: any thread; sink->entry() is called on the calling thread
+   * before resource_versions returns, and never calls back into the layer.
+   * Writes, also to this cluster, may run concurrently; the entries then
+   * reflect some state of the cluster during the call.
+   */
   uint32_t (*resource_versions)(pedia_storage_instance* instance, pedia_storage_bytes cluster,
                                 const pedia_storage_rv_sink* sink, pedia_storage_error* err);
 
-  /** Deletes every object of a cluster. */
+  /**
+   * Deletes every object of one cluster, of every GVR.
+   *
+   * Called by the synchro when a cluster is removed (its PediaCluster is
+   * being deleted or it left the configuration, also while pedia was not
+   * running), before delete_cluster() removes its status record.
+   *
+   * @param instance the instance open() returned.
+   * @param cluster  the cluster name; never empty.
+   * @param err      host-owned; receives a message on failure.
+   * @return OK, also when nothing of the cluster is stored; UNAVAILABLE when
+   *         a backing service cannot be reached; INTERNAL for anything else.
+   *         Must be idempotent: after a failure the host may call it again.
+   * OWNERSHIP: cluster is borrowed for the call.
+   * THREADING: any thread.  The cluster's synchro is stopped first, so no
+   * write to this cluster runs concurrently; reads and other clusters'
+   * writes may.
+   */
   uint32_t (*clean_cluster)(pedia_storage_instance* instance, pedia_storage_bytes cluster,
                             pedia_storage_error* err);
 
-  /** Deletes every object of one GVR of a cluster. */
+  /**
+   * Deletes every object of one GVR of one cluster.
+   *
+   * Called by the synchro when a resource is no longer synced for a
+   * cluster (removed from its sync resources, or no longer served by the
+   * member cluster), after that resource's synchro has stopped.
+   *
+   * @param instance the instance open() returned.
+   * @param cluster  the cluster name; never empty.
+   * @param gvr      the group/version/resource to delete; never NULL.  Only
+   *                 objects stored under exactly this version are deleted.
+   * @param err      host-owned; receives a message on failure.
+   * @return OK, also when nothing of that GVR is stored; UNAVAILABLE when a
+   *         backing service cannot be reached (the synchro reports the
+   *         resource as CleanResourceFailed in the cluster's status);
+   *         INTERNAL for anything else.  Must be idempotent.
+   * OWNERSHIP: cluster and gvr are borrowed for the call.
+   * THREADING: any thread.  No write to this (cluster, GVR) runs
+   * concurrently; anything else may.
+   */
   uint32_t (*clean_resource)(pedia_storage_instance* instance, pedia_storage_bytes cluster,
                              const pedia_storage_gvr* gvr, pedia_storage_error* err);
 
-  /** Stores or replaces a cluster status record (a PediaCluster as JSON). */
+  /**
+   * Stores or replaces the status record of one cluster.
+   *
+   * Called by the synchro whenever a cluster's status changes (conditions,
+   * synced resources, versions) and once more at shutdown; the apiserver
+   * serves the records as PediaCluster objects through list_clusters().
+   * A layer stores record_json verbatim and does not parse it.
+   *
+   * @param instance    the instance open() returned.
+   * @param name        the cluster name; INVALID_ARGUMENT when empty.
+   * @param record_json the PediaCluster object as JSON, a few KB.
+   * @param err         host-owned; receives a message on failure.
+   * @return OK; INVALID_ARGUMENT for an empty name; UNAVAILABLE when a
+   *         backing service cannot be reached (the synchro retries after a
+   *         second); INTERNAL for anything else.
+   * OWNERSHIP: name and record_json are borrowed for the call; a layer that
+   * keeps the record copies it.
+   * THREADING: any thread; calls for different names may run
+   * concurrently.  Calls for one name come from that cluster's synchro;
+   * should two overlap, the one that returns last must win.
+   */
   uint32_t (*put_cluster)(pedia_storage_instance* instance, pedia_storage_bytes name,
                           pedia_storage_bytes record_json, pedia_storage_error* err);
 
-  /** Deletes a cluster status record; a missing one is OK. */
+  /**
+   * Deletes the status record of one cluster.
+   *
+   * Called by the synchro when a cluster is removed, after clean_cluster()
+   * succeeded for it.
+   *
+   * @param instance the instance open() returned.
+   * @param name     the cluster name; never empty.
+   * @param err      host-owned; receives a message on failure.
+   * @return OK, also when there is no such record; UNAVAILABLE when a
+   *         backing service cannot be reached; INTERNAL for anything else.
+   *         The host logs a failure.
+   * OWNERSHIP: name is borrowed for the call.
+   * THREADING: any thread, concurrently with anything for other names.
+   */
   uint32_t (*delete_cluster)(pedia_storage_instance* instance, pedia_storage_bytes name,
                              pedia_storage_error* err);
 
-  /** Streams every cluster status record. */
+  /**
+   * Streams every cluster status record.
+   *
+   * Called by the apiserver to serve PediaCluster lists and gets, by the
+   * synchro at start-up to find clusters removed while pedia was not
+   * running, and by `pedia kubeconfig`.
+   *
+   * @param instance the instance open() returned.
+   * @param sink     sink->cluster() is called once per record, in any order,
+   *                 with the name and the JSON last given to put_cluster().
+   * @param err      host-owned; receives a message on failure.
+   * @return OK, also when there are no records; UNAVAILABLE when a backing
+   *         service cannot be reached; INTERNAL for anything else.
+   * OWNERSHIP: sink is borrowed for the call; the arguments of
+   * sink->cluster() are borrowed by the host for that callback only.
+   * THREADING: any thread; sink->cluster() is called on the calling thread
+   * before list_clusters returns.  The host's sink never calls back into
+   * the layer, so the layer may hold its locks while calling it.
+   */
   uint32_t (*list_clusters)(pedia_storage_instance* instance,
                             const pedia_storage_cluster_sink* sink, pedia_storage_error* err);
 

@@ -16,15 +16,23 @@
 // INTERNAL).  All string_views are borrowed for the duration of the call.
 // Link the plugin with a version script that exports only
 // pedia_storage_plugin_entry (see plugins/sample-storage/plugin.map).
+//
+// Host services: Log() writes klog lines; HostAlloc()/HostFree() and
+// HostAllocator<T> take memory that outlives a call from the host's
+// accounted allocator (storage ABI 1.1; HostHasAlloc() is false in an older
+// host).  Results still go through the sinks, borrowed: no memory changes
+// hands across a call.
 #ifndef PEDIA_STORAGE_PLUGIN_HPP_
 #define PEDIA_STORAGE_PLUGIN_HPP_
 
 #include <pedia/storage_abi.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -333,6 +341,50 @@ inline const pedia_host_api* Host() { return internal::HostSlot(); }
 inline void Log(uint32_t severity, int32_t verbosity, std::string_view msg) {
   if (const pedia_host_api* h = Host()) h->log(severity, verbosity, msg.data(), msg.size());
 }
+
+/// True when the host offers alloc/free (storage ABI 1.1 and later hosts).
+inline bool HostHasAlloc() {
+  const pedia_host_api* h = Host();
+  return h && PEDIA_HOST_API_HAS(h, alloc) && PEDIA_HOST_API_HAS(h, free);
+}
+
+/// Memory from the host's accounted allocator (storage_abi.h, alloc), for
+/// state that outlives a call: the instance, caches, watch state.  Not for
+/// results: sinks borrow their arguments and no memory changes hands.
+/// @param alignment a power of two up to 4096, or 0 for alignof(max_align_t).
+/// @return NULL when the host has no allocator (check HostHasAlloc() first),
+///         when memory is exhausted, or for a bad alignment.
+/// OWNERSHIP: release it with HostFree(), never with free() or delete.
+inline void* HostAlloc(size_t size, size_t alignment = 0) {
+  return HostHasAlloc() ? Host()->alloc(size, alignment) : nullptr;
+}
+
+/// Returns memory from HostAlloc().  NULL is a no-op.
+inline void HostFree(void* ptr) {
+  if (ptr && HostHasAlloc()) Host()->free(ptr);
+}
+
+/// A standard allocator over HostAlloc/HostFree, for containers whose memory
+/// the host should account, e.g. std::vector<char, sdk::HostAllocator<char>>.
+/// Throws std::bad_alloc when the host has no allocator or memory is out.
+template <class T>
+struct HostAllocator {
+  using value_type = T;
+  HostAllocator() noexcept = default;
+  template <class U>
+  HostAllocator(const HostAllocator<U>&) noexcept {}
+  T* allocate(size_t n) {
+    if (n > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
+    void* p = HostAlloc(n * sizeof(T), alignof(T));
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) noexcept { HostFree(p); }
+  template <class U>
+  bool operator==(const HostAllocator<U>&) const noexcept { return true; }
+  template <class U>
+  bool operator!=(const HostAllocator<U>&) const noexcept { return false; }
+};
 
 /// Builds the static table for Layer.  Layer must provide
 /// static Status Open(std::string_view config, std::string_view path, std::unique_ptr<Layer>*).

@@ -46,4 +46,11 @@ std::string BuildInfoJson() {
   return out;
 }
 
+std::string BuildInfoText() {
+  const BuildInfo& b = GetBuildInfo();
+  return "pedia " + b.git_version + "\n  git commit:   " + b.git_commit + " (" + b.git_tree_state +
+         ")\n  build date:   " + b.build_date + "\n  compiler:     " + b.compiler + "\n  platform:     " + b.platform +
+         "\n  storage ABI:  " + b.storage_abi + "\n";
+}
+
 }  // namespace pedia

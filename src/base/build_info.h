@@ -20,6 +20,10 @@ const BuildInfo& GetBuildInfo();
 /// {"gitVersion":...,"storageAbi":...}, the shape kubectl decodes from /version
 /// plus major/minor.
 std::string BuildInfoJson();
+/// The human-readable lines of `pedia version` and `--version`:
+/// "pedia v0.1.0", then git commit, build date, compiler, platform and
+/// storage ABI, one per line, each ending in a newline.
+std::string BuildInfoText();
 
 }  // namespace pedia
 

@@ -87,7 +87,7 @@ CliCommand BuildCliTree() {
   help.description = "print the list of applets and exit";
   CliOption version;
   version.long_names = {"version"};
-  version.description = "print the version and exit";
+  version.description = "print the version, git commit, build date, compiler, platform and storage ABI, and exit";
   root.options = {help, version};
   for (const Applet& a : Applets()) {
     if (a.hidden) continue;

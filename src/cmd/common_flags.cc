@@ -40,8 +40,10 @@ int Parse(CLI::App& app, int argc, char** argv) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    // The same lines as `pedia version` (issue 2): version, git commit, build
+    // date, compiler, platform and storage ABI.
     if (a == "--version" || a == "--version=true") {
-      std::printf("pedia %s\n", GetBuildInfo().git_version.c_str());
+      std::fputs(BuildInfoText().c_str(), stdout);
       return kExitSuccess;
     }
     if (a == "--version=raw") {

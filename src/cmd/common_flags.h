@@ -33,7 +33,8 @@ struct StorageOptions {
 /// Adds --storage-name (default default_name) and --storage-config.
 void AddStorageFlags(CLI::App* app, StorageOptions* options, const std::string& default_name);
 
-/// Parses argv into app.  Handles --version[=raw] and klog's "-v=4" spelling
+/// Parses argv into app.  Handles --version (the lines of `pedia version`),
+/// --version=raw (its JSON) and klog's "-v=4" spelling
 /// first.  Returns -1 when the applet should go on, else the exit code
 /// (0 after --help or --version, 2 after a usage error, with the message
 /// printed).

@@ -104,5 +104,39 @@ TEST_CASE("a plugin layer opens through the registry", "[.startup]") {
                                                       Catch::Contains("this layer always refuses its configuration"));
 }
 
+TEST_CASE("a plugin takes memory from the host allocator through dlopen; the host accounts it", "[.startup]") {
+  // valid-c.so (ABI 1.1) allocates its instance with host->alloc in open()
+  // and frees it in close().
+  PluginDir dir({{"valid-c.so", "a.so"}});
+  storage::Registry registry;
+  StorageOptions options;
+  options.name = "c-trivial";
+  const storage::HostMemoryStats before = storage::HostMemory();
+  {
+    auto layer = OpenStorage(options, false, &registry);
+    REQUIRE(layer.ok());
+    CHECK(storage::HostMemory().allocations == before.allocations + 1);
+    CHECK(storage::HostMemory().bytes >= before.bytes + 1024);
+  }  // close()
+  CHECK(storage::HostMemory().allocations == before.allocations);
+  CHECK(storage::HostMemory().bytes == before.bytes);
+}
+
+TEST_CASE("a plugin built for storage ABI 1.0 still loads and opens in a 1.1 host", "[.startup]") {
+  PluginDir dir({{"older-minor.so", "old.so"}});
+  storage::Registry registry;
+  REQUIRE(storage::InitRegistry(&registry).ok());
+  const storage::RegisteredLayer* layer = registry.Find("abi-older");
+  REQUIRE(layer != nullptr);
+  CHECK(layer->table->abi_minor == 0);
+  CHECK(layer->origin == dir.path("old.so"));
+  const storage::HostMemoryStats before = storage::HostMemory();
+  {
+    auto opened = registry.Open("abi-older", "");
+    REQUIRE(opened.ok());
+    CHECK(storage::HostMemory().allocations == before.allocations);  // a 1.0 plugin knows no alloc
+  }
+}
+
 }  // namespace
 }  // namespace pedia::cmd

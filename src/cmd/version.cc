@@ -39,9 +39,7 @@ int RunVersion(int argc, char** argv) {
                 b.git_version.c_str(), b.git_commit.c_str(), b.git_tree_state.c_str(), b.build_date.c_str(),
                 b.compiler.c_str(), b.platform.c_str(), b.storage_abi.c_str());
   } else {
-    std::printf("pedia %s\n  git commit:   %s (%s)\n  build date:   %s\n  compiler:     %s\n  platform:     %s\n  storage ABI:  %s\n",
-                b.git_version.c_str(), b.git_commit.c_str(), b.git_tree_state.c_str(), b.build_date.c_str(),
-                b.compiler.c_str(), b.platform.c_str(), b.storage_abi.c_str());
+    std::fputs(BuildInfoText().c_str(), stdout);
   }
   return kExitSuccess;
 }

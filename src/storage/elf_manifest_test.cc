@@ -143,19 +143,26 @@ TEST_CASE("manifest problems are reported with the file name", "[plugin]") {
   }
   SECTION("major mismatch") {
     b.manifest.abi_major = PEDIA_STORAGE_ABI_MAJOR + 1;
+    b.manifest.abi_minor = 0;
     auto info = ParsePluginImage(b.Build(), "x.so");
     REQUIRE(info.ok());
     Status s = CheckAbiCompatible(info->manifest, "x.so");
     CHECK_THAT(s.message(), Catch::StartsWith("plugin \"x.so\": storage ABI version mismatch\nDETAIL:  pedia "
-                                              "supports storage ABI 1.0, the plugin was built for 2.0.\nHINT:  "));
+                                              "supports storage ABI 1.0 to 1.1, the plugin was built for 2.0.\nHINT:  "));
   }
   SECTION("newer minor") {
     b.manifest.abi_minor = PEDIA_STORAGE_ABI_MINOR + 5;
     auto info = ParsePluginImage(b.Build(), "x.so");
     REQUIRE(info.ok());
     CHECK_THAT(CheckAbiCompatible(info->manifest, "x.so").message(),
-               Catch::StartsWith("plugin \"x.so\": requires a newer pedia\nDETAIL:  Plugin needs storage ABI 1.5, "
-                                 "this pedia provides 1.0."));
+               Catch::StartsWith("plugin \"x.so\": requires a newer pedia\nDETAIL:  Plugin needs storage ABI 1.6, "
+                                 "this pedia provides 1.1."));
+  }
+  SECTION("older minor: a plugin built for 1.0 still loads in a 1.1 host") {
+    b.manifest.abi_minor = 0;
+    auto info = ParsePluginImage(b.Build(), "x.so");
+    REQUIRE(info.ok());
+    CHECK(CheckAbiCompatible(info->manifest, "x.so").ok());
   }
 }
 

@@ -13,8 +13,10 @@ namespace {
 
 std::string Quoted(const std::string& path) { return "plugin \"" + path + "\""; }
 
-// The smallest table a plugin of ABI minor 0 may return: every member up to
-// watch_stop.  A later minor appends members and raises this per minor.
+// The smallest table a plugin of the given ABI minor may return: every
+// member up to watch_stop.  Minor 1 appended to pedia_host_api only, so the
+// plugin table is the same for 1.0 and 1.1.  A minor that appends to
+// pedia_storage_plugin raises this for that minor and later.
 constexpr size_t MinimumTableSize(uint16_t /*abi_minor*/) {
   return offsetof(pedia_storage_plugin, watch_stop) + sizeof(pedia_storage_plugin::watch_stop);
 }

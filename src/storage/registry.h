@@ -45,8 +45,16 @@ class Registry {
   std::vector<RegisteredLayer> layers_;
 };
 
-/// The table the host gives every plugin: klog logging, -v, feature gates.
+/// The table the host gives every plugin: klog logging, -v, feature gates,
+/// and (ABI 1.1) an accounted allocator.
 const pedia_host_api* HostApi();
+
+/// What the storage layers hold from HostApi()->alloc right now.
+struct HostMemoryStats {
+  int64_t bytes = 0;        // requested sizes, excluding the allocator's overhead
+  int64_t allocations = 0;  // not yet passed to free
+};
+HostMemoryStats HostMemory();
 
 /// Registers the built-in layers: memory and internal.
 Status RegisterBuiltins(Registry* registry);

@@ -22,23 +22,59 @@ run "$pedia" zzzzzzzzzz
 expect 127 'unknown command "zzzzzzzzzz"'
 expect_not "Did you mean"
 
-desc="--version prints one line"
-run "$pedia" --version
-expect 0 "pedia v"
-checks=$((checks + 1))
-if [[ $(wc -l <<<"$out") == 1 ]]; then echo "ok: one line"; else fail "--version printed $(wc -l <<<"$out") lines"; fi
-
-desc="every applet takes --version"
-run "$pedia" plugin --version
-expect 0 "pedia v"
+# The human-readable version lines: issue 2 asks `pedia version` and
+# `--version` on every applet for the version, git commit, build date,
+# compiler, platform and storage ABI.
+abi=$(sed -n 's/^#define PEDIA_STORAGE_ABI_\(MAJOR\|MINOR\) \([0-9]*\).*/\2/p' \
+  "$(dirname "$0")/../../include/pedia/storage_abi.h" | paste -sd.)
+version_fields=("pedia v" "git commit:   " "build date:   " "compiler:     " "platform:     " "storage ABI:  $abi")
+# expect_version_fields: the last run printed exactly the six lines, each with a value.
+expect_version_fields() {
+  expect 0 "${version_fields[@]}" || return
+  checks=$((checks + 1))
+  if [[ $(wc -l <<<"$out") == 6 ]] && ! grep -Eq ':[[:space:]]*$' <<<"$out"; then
+    echo "ok: $desc: six filled lines"
+  else fail "$desc: want six lines with a value each"; fi
+}
 
 desc="pedia version prints the fields"
 run "$pedia" version
-expect 0 "git commit:" "build date:" "compiler:" "platform:" "storage ABI:  1.0"
+expect_version_fields
+version_out=$out
+
+desc="pedia --version prints the fields"
+run "$pedia" --version
+expect_version_fields
+checks=$((checks + 1))
+if [[ $out == "$version_out" ]]; then echo "ok: --version is pedia version"; else fail "--version differs from pedia version"; fi
+
+for a in apiserver clustersynchro-manager controller-manager binding-apiserver plugin kubeconfig completion version; do
+  desc="pedia $a --version prints the fields"
+  run "$pedia" "$a" --version
+  expect_version_fields
+  desc="pedia $a --version after other flags prints the fields"
+  run "$pedia" "$a" -v=2 --version
+  expect_version_fields
+done
+
+mkdir "$tmp/links"
+for link in apiserver pedia-clustersynchro-manager clusterpedia-controller-manager binding-apiserver pedia-plugin; do
+  ln -s "$pedia" "$tmp/links/$link"
+  desc="--version through the argv[0] symlink $link"
+  run "$tmp/links/$link" --version
+  expect_version_fields
+done
+
+desc="--version=raw prints the version JSON"
+run "$pedia" apiserver --version=raw
+expect 0 '"gitVersion"' '"gitCommit"' '"buildDate"' '"compiler"' '"platform"' "\"storageAbi\":\"$abi\""
+checks=$((checks + 1))
+if [[ $(wc -l <<<"$out") == 1 ]] && python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then
+  echo "ok: --version=raw is one JSON line"; else fail "--version=raw is not one JSON line"; fi
 
 desc="pedia version -o json has the kubectl /version fields plus storageAbi"
 run "$pedia" version -o json
-expect 0 '"gitVersion"' '"gitCommit"' '"buildDate"' '"compiler"' '"platform"' '"storageAbi":"1.0"'
+expect 0 '"gitVersion"' '"gitCommit"' '"buildDate"' '"compiler"' '"platform"' "\"storageAbi\":\"$abi\""
 checks=$((checks + 1))
 if python3 -c '
 import json, sys
@@ -70,7 +106,39 @@ for a in apiserver clustersynchro-manager controller-manager binding-apiserver; 
   expect 0 "Usage:"
 done
 
+for a in apiserver clustersynchro-manager controller-manager binding-apiserver plugin kubeconfig completion version; do
+  desc="pedia $a --help exits 0"
+  run "$pedia" "$a" --help
+  expect 0 "Usage:"
+done
+for a in list inspect validate; do
+  desc="pedia plugin $a --help exits 0"
+  run "$pedia" plugin "$a" --help
+  expect 0 "Usage:"
+done
+desc="pedia --help names exactly the applets checked above"
+run "$pedia" --help
+checks=$((checks + 1))
+listed=$(sed -n '/^Commands:/,/^$/p' <<<"$out" | awk 'NR > 1 && NF {print $1}' | paste -sd' ')
+if [[ $listed == "apiserver clustersynchro-manager controller-manager binding-apiserver plugin kubeconfig completion version" ]]; then
+  echo "ok: $desc"; else fail "$desc: pedia --help lists: $listed"; fi
+
+desc="controller-manager parses its flags, then refuses to run"
+run "$pedia" controller-manager
+expect 1 "pedia controller-manager: error: controller-manager is not implemented yet"
+desc="controller-manager is not implemented, also with valid flags"
+run "$pedia" controller-manager -v=2 --feature-gates=AllowSyncAllResources=true --kubeconfig "$tmp/nowhere"
+expect 1 "controller-manager is not implemented yet"
+desc="controller-manager through its build symlink"
+run "$(dirname "$pedia")/controller-manager"
+expect 1 "controller-manager: error: controller-manager is not implemented yet"
+desc="controller-manager rejects an unknown flag before anything else"
+run "$pedia" controller-manager --no-such-flag
+expect 2 "no-such-flag"
+expect_not "not implemented"
+
 desc="klog's -v=4 spelling is accepted"
+
 run "$pedia" plugin -v=4 list --dir "$tmp"
 expect 0 "No storage plugins"
 

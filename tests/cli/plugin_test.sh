@@ -4,6 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 pedia=$1
 fixtures=$2
+# This pedia's storage ABI, "MAJOR.MINOR", from the header it was built with.
+abi=$(sed -n 's/^#define PEDIA_STORAGE_ABI_\(MAJOR\|MINOR\) \([0-9]*\).*/\2/p' \
+  "$(dirname "$0")/../../include/pedia/storage_abi.h" | paste -sd.)
 
 # --- list
 desc="list needs a directory"
@@ -13,7 +16,7 @@ expect 2 "no plugin directory given" "HINT:  Pass --dir DIR or set STORAGE_PLUGI
 desc="list shows every fixture with its status"
 run "$pedia" plugin list --dir "$fixtures"
 expect 0 "NAME" "VERSION" "ABI" "STATUS" "PATH"
-for pair in "c-trivial ok" "abi-two incompatible" "abi-newer incompatible" "open-fails ok"; do
+for pair in "c-trivial ok" "abi-two incompatible" "abi-newer incompatible" "abi-older ok" "open-fails ok"; do
   set -- $pair
   desc="list: $1 is $2"
   checks=$((checks + 1))
@@ -60,12 +63,12 @@ expect 0 "No storage plugins in"
 # --- inspect
 desc="inspect a valid plugin"
 run "$pedia" plugin inspect "$fixtures/valid-c.so"
-expect 0 "Name:             c-trivial" "Version:          0.1.0" "Storage ABI:      1.0" "Build ID:" \
+expect 0 "Name:             c-trivial" "Version:          0.1.0" "Storage ABI:      $abi" "Build ID:" \
   "Exported symbols: pedia_storage_plugin_entry" "Compatible:       yes" '"fixture":"c-trivial"'
 
 desc="inspect -o json"
 run "$pedia" plugin inspect -o json "$fixtures/valid-c.so"
-expect 0 '"name":"c-trivial"' '"version":"0.1.0"' '"abi":"1.0"' '"compatible":true' '"exportedSymbols":["pedia_storage_plugin_entry"]'
+expect 0 '"name":"c-trivial"' '"version":"0.1.0"' "\"abi\":\"$abi\"" '"compatible":true' '"exportedSymbols":["pedia_storage_plugin_entry"]'
 checks=$((checks + 1))
 if python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["buildInfo"]["fixture"] == "c-trivial"' <<<"$out"; then
   echo "ok: inspect -o json parses"; else fail "inspect -o json does not parse"; fi
@@ -76,7 +79,11 @@ expect 1 '"abi":"2.0"' '"compatible":false' 'storage ABI version mismatch'
 
 desc="inspect a plugin for a newer minor"
 run "$pedia" plugin inspect "$fixtures/newer-minor.so"
-expect 1 "Compatible:       no" "requires a newer pedia" "Plugin needs storage ABI 1.5, this pedia provides 1.0."
+expect 1 "Compatible:       no" "requires a newer pedia" "Plugin needs storage ABI 1.5, this pedia provides $abi."
+
+desc="inspect a plugin built for an older minor (1.0): compatible"
+run "$pedia" plugin inspect -o json "$fixtures/older-minor.so"
+expect 0 '"name":"abi-older"' '"abi":"1.0"' '"compatible":true'
 
 desc="inspect a file without manifest"
 run "$pedia" plugin inspect "$fixtures/missing-manifest.so"
@@ -111,13 +118,18 @@ expect 1 "ok      ELF shared object for this platform" "FAILED  storage plugin m
 desc="validate: ABI major mismatch"
 v "$fixtures/abi-major-mismatch.so"
 expect 1 "FAILED  storage ABI version" "storage ABI version mismatch" \
-  "DETAIL:  pedia supports storage ABI 1.0, the plugin was built for 2.0." \
+  "DETAIL:  pedia supports storage ABI 1.0 to $abi, the plugin was built for 2.0." \
   "HINT:  Rebuild the plugin against include/pedia/storage_abi.h"
 expect_not "dlopen"
 
 desc="validate: newer minor"
 v "$fixtures/newer-minor.so"
-expect 1 "requires a newer pedia" "DETAIL:  Plugin needs storage ABI 1.5, this pedia provides 1.0."
+expect 1 "requires a newer pedia" "DETAIL:  Plugin needs storage ABI 1.5, this pedia provides $abi."
+
+desc="validate: a plugin built for ABI 1.0 passes every loader check and opens (older minor)"
+v "$fixtures/older-minor.so"
+expect 1 "ok      storage ABI version" "ok      dlopen" "ok      entry point" "ok      plugin table" \
+  "ok      open with the storage config" "ok      close"
 
 desc="validate: undefined symbol"
 v "$fixtures/undefined-symbol.so"

@@ -114,5 +114,13 @@ one=$(k --cluster cluster-2 get pods -A --no-headers | wc -l)
 # Each pod pedia serves is the member's pod: compare names with the member's own answer.
 diff <(kubectl --kubeconfig "$T/kc/cluster-1.kubeconfig" --cache-dir "$T/cache-m" get pods -A -o name | sort) \
      <(k --cluster cluster-1 get pods -A -o name | sort) || fail "pod names differ between cluster-1 and pedia"
-k get deployments -A --no-headers | grep -q . || fail "no deployments came back"
+# Deployments sync in their own resource synchro, which may finish after the
+# pods' (a busy machine made this check flaky): wait for them as for pods.
+deployments=0
+for _ in $(seq 150); do
+  deployments=$(k get deployments -A --no-headers 2>/dev/null | wc -l) || deployments=0
+  ((deployments > 0)) && break
+  sleep 0.2
+done
+((deployments > 0)) || fail "no deployments came back"
 echo "seed walkthrough: every step has a working pedia equivalent"

@@ -55,10 +55,31 @@ __attribute__((constructor)) static void MarkLoaded(void) {
 }
 #endif
 
+/* The instance.  A fixture built for ABI 1.1 or later takes it from the
+ * host's allocator (pedia_host_api.alloc, when the host has it), so that
+ * tests see the host account it between open() and close(); one built for
+ * ABI 1.0 (older-minor) cannot know of alloc and uses a static one. */
 struct pedia_storage_instance {
-  int unused;
+  int from_host;
+  char state[1020];
 };
 __attribute__((unused)) static struct pedia_storage_instance the_instance;
+__attribute__((unused)) static const pedia_host_api* the_host;
+
+__attribute__((unused)) static pedia_storage_instance* NewInstance(void) {
+#if FIXTURE_ABI_MINOR >= 1
+  if (the_host && PEDIA_HOST_API_HAS(the_host, alloc) && PEDIA_HOST_API_HAS(the_host, free)) {
+    pedia_storage_instance* i = (pedia_storage_instance*)the_host->alloc(sizeof(pedia_storage_instance),
+                                                                         _Alignof(pedia_storage_instance));
+    if (i) {
+      memset(i, 0, sizeof(*i));
+      i->from_host = 1;
+    }
+    return i;
+  }
+#endif
+  return &the_instance;
+}
 
 static uint32_t Fail(pedia_storage_error* err, uint32_t code, const char* message) {
   snprintf(err->message, sizeof(err->message), "%s", message);
@@ -99,12 +120,19 @@ static uint32_t Open(pedia_storage_bytes config, pedia_storage_bytes path, pedia
     _exit(0);
   }
 #endif
-  *out = &the_instance;
+  *out = NewInstance();
+  if (!*out) return Fail(err, PEDIA_STORAGE_INTERNAL, "fixture: the host's allocator returned NULL");
   return PEDIA_STORAGE_OK;
 #endif
 }
 
-static void Close(pedia_storage_instance* instance) { (void)instance; }
+static void Close(pedia_storage_instance* instance) {
+#if FIXTURE_ABI_MINOR >= 1
+  if (instance && instance->from_host) the_host->free(instance);
+#else
+  (void)instance;
+#endif
+}
 
 static uint32_t Ready(pedia_storage_instance* instance, pedia_storage_error* err) {
   (void)instance;
@@ -209,6 +237,7 @@ PEDIA_STORAGE_EXPORT const pedia_storage_plugin* pedia_storage_plugin_entry(cons
   return NULL;
 #else
   if (!host || host->abi_major != PEDIA_STORAGE_ABI_MAJOR) return NULL;
+  the_host = host;
   return &table;
 #endif
 }
