@@ -52,6 +52,13 @@ int Parse(CLI::App& app, int argc, char** argv) {
     }
     // klog users type -v=4; CLI11 only takes --v=4, -v 4 and -v4.
     if (StartsWith(a, "-v=")) a = "--v=" + a.substr(3);
+    // pflag reads --flag= as an empty value; CLI11 would take the next
+    // argument instead (so "--feature-gates= -v 2" rejected "2").
+    if (StartsWith(a, "--") && a.size() > 3 && a.back() == '=' && a.find('=') == a.size() - 1) {
+      args.push_back(a.substr(0, a.size() - 1));
+      args.emplace_back();
+      continue;
+    }
     args.push_back(a);
   }
   std::reverse(args.begin(), args.end());

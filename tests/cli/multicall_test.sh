@@ -137,6 +137,11 @@ run "$pedia" controller-manager --no-such-flag
 expect 2 "no-such-flag"
 expect_not "not implemented"
 
+desc="an empty --flag= value is empty, as in pflag, and does not swallow the next argument"
+run "$pedia" controller-manager --feature-gates= -v 2 --kubeconfig=
+expect 1 "controller-manager is not implemented yet"
+expect_not "not expected"
+
 desc="klog's -v=4 spelling is accepted"
 
 run "$pedia" plugin -v=4 list --dir "$tmp"
