@@ -96,7 +96,11 @@ class MeteredResponder : public http::Responder {
   ~MeteredResponder() override {
     // A handler that never answered: the client gets a 500, unless the
     // transport answered first (a 504 it has counted itself).
-    if (!recorded_ && inner_->TrySend(ErrorResponse(ApiError::Internal("the handler gave no response")))) Record(500);
+    if (recorded_) return;
+    if (inner_->TrySend(ErrorResponse(ApiError::Internal("the handler gave no response"))))
+      Record(500);
+    else
+      Dropped();
   }
 
   std::string verb = "get";
@@ -108,7 +112,7 @@ class MeteredResponder : public http::Responder {
   bool TrySend(http::Response response) override {
     int code = response.status;
     if (!inner_->TrySend(std::move(response))) {
-      recorded_ = true;
+      Dropped();
       return false;
     }
     Record(code);
@@ -119,11 +123,17 @@ class MeteredResponder : public http::Responder {
     if (stream)
       Record(status);
     else
-      recorded_ = true;
+      Dropped();
     return stream;
   }
 
  private:
+  // The transport answered instead (and counted that answer itself): this
+  // request only leaves the in-flight gauge.
+  void Dropped() {
+    if (!recorded_.exchange(true)) RequestMetrics::Get().inflight->Add(-1);
+  }
+
   void Record(int code) {
     if (recorded_.exchange(true)) return;
     RequestMetrics& m = RequestMetrics::Get();
