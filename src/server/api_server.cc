@@ -1305,22 +1305,41 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
   }
 
   // One page of a collection: the types in order from start, limit rows in
-  // all.  The body is built whole: a collection page is bounded by limit
-  // (kubectl sends 500), unlike a plain list, which streams.
+  // all.  Like RunList it reads each type in pages of list_page_rows and,
+  // once the body passes list_flush_bytes, streams it, waiting between pages
+  // (outside the layer's lock) for a slow client.  So that the body can
+  // stream, its members that are known only at the end (resourceTypes,
+  // continue, remainingItemCount; a Table's metadata) follow the items.
   void RunCollection(const std::string& name, const ListOptions& lo, const std::vector<const SyncedResource*>& targets,
                      const CollectionPosition& start, const OutputFormat& format,
                      std::shared_ptr<const ClusterIndex> idx, std::shared_ptr<MeteredResponder> responder) {
+    const bool table = format.kind == OutputFormat::kTable;
     int64_t now = NowUnix();
     const int64_t limit = lo.query.limit;
+    const int64_t page_rows = options.list_page_rows > 0 ? options.list_page_rows : 0;
     int64_t remaining = limit;
-    std::string items, types;
+    std::string buf, types;
     std::set<std::string> seen_types;
     ClusterWarnings warnings(idx, lo.query.clusters);
-    bool first = true;
+    std::shared_ptr<http::ResponseStream> stream;
+    bool first = true, client_gone = false;
     std::string next;  // continue token of the next page
     bool has_count = false;
     int64_t rest_count = 0;
     std::string list_rv;
+    if (table) {
+      static const std::vector<TableColumn> columns = {
+          {"Cluster", "string", "", "", 0, ""},   {"Group", "string", "", "", 0, ""},
+          {"Version", "string", "", "", 0, ""},   {"Kind", "string", "", "", 0, ""},
+          {"Namespace", "string", "", "", 0, ""}, {"Name", "string", "name", "", 0, ""},
+          {"Age", "string", "", "", 0, ""}};
+      buf = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",";
+      AppendColumnDefinitions(columns, &buf);
+      buf += ",\"rows\":[";
+    } else {
+      buf = R"({"kind":"CollectionResource","apiVersion":"clusterpedia.io/v1beta1","metadata":{"name":)" +
+            JsonQuote(name) + "},\"items\":[";
+    }
     auto query_for = [&](size_t i) {
       const SyncedResource* t = targets[i];
       storage::ListQuery q = lo.query;
@@ -1328,50 +1347,124 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       q.continue_token = i == start.type_index ? start.inner_token : "";
       return q;
     };
+    auto fail = [&](const Status& s) {
+      if (stream) {
+        PEDIA_LOG_WARNING("collection list failed after streaming began; ending the response",
+                          {"collection", name}, {"error", s.ToString()});
+        stream->Close();  // truncated JSON: the client sees an error
+        return;
+      }
+      responder->Send(ErrorResponse(ApiError::FromStatus(s)));
+    };
+    // Between two reads, outside the layer's lock: starts streaming once the
+    // body is large, and waits for a slow client.  False: stop (answered).
+    auto between_reads = [&](size_t type_index, const std::string& type_token) -> bool {
+      if (!stream && buf.size() >= options.list_flush_bytes) {
+        // The headers leave now: warn also for unhealthy clusters whose rows
+        // are still to come, in this type or a later one.
+        for (const std::string& c : warnings.Unseen()) {
+          bool has_rows = false;
+          for (size_t j = type_index; j < targets.size() && !has_rows; ++j) {
+            storage::ListQuery probe = query_for(j);
+            probe.continue_token = j == type_index ? type_token : "";
+            probe.clusters = {c};
+            probe.limit = 1;
+            probe.with_remaining_count = false;
+            Status ps = storage->List(
+                probe,
+                [&](const storage::Row&) {
+                  has_rows = true;
+                  return false;
+                },
+                nullptr);
+            if (!ps.ok()) break;
+          }
+          if (has_rows) warnings.Saw(c);
+        }
+        http::Headers h = warnings.Headers();
+        h.emplace_back("Content-Type", kJson);
+        stream = responder->Stream(200, std::move(h));
+        if (!stream) return false;  // answered already (deadline) or shutting down
+      }
+      if (!stream) return true;
+      if (!buf.empty()) {
+        if (!stream->Write(std::move(buf))) return false;
+        buf.clear();
+      }
+      return stream->WaitWritable(options.list_pending_limit);
+    };
     for (size_t i = start.type_index; i < targets.size(); ++i) {
       const SyncedResource* t = targets[i];
       storage::ListQuery q = query_for(i);
-      q.limit = limit > 0 ? remaining : 0;
-      q.with_remaining_count = limit > 0 && lo.query.with_remaining_count;
       std::string api_version = t->group.empty() ? t->version : t->group + "/" + t->version;
-      int64_t rows = 0;
+      std::string type_key = t->group + "/" + t->version + "/" + t->resource;
+      bool page_full = false;
       storage::ListSummary summary;
-      Status s = storage->List(
-          q,
-          [&](const storage::Row& row) {
-            ++rows;
-            warnings.Saw(row.cluster);
-            if (!first) items += ',';
-            first = false;
-            std::string_view meta = RowMetadata(row);
-            if (format.kind == OutputFormat::kTable) {
-              int64_t created = 0;
-              bool ok = ParseRfc3339Seconds(json::String(json::Member(meta, "creationTimestamp")), &created);
-              items +=
-                  "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," + JsonQuote(t->version) +
-                  "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," + JsonQuote(row.name) + "," +
-                  JsonQuote(ok ? HumanDuration(now - created) : "<unknown>") +
-                  "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":" +
-                  std::string(meta) + "}}";
-            } else if (row.metadata_only || lo.query.only_metadata) {
-              items += "{\"apiVersion\":" + JsonQuote(api_version) + ",\"kind\":" + JsonQuote(t->kind) +
+      for (;;) {
+        bool last_by_limit = false;
+        if (limit > 0 && (page_rows == 0 || remaining <= page_rows)) {
+          q.limit = remaining;
+          last_by_limit = true;
+        } else {
+          q.limit = page_rows;
+        }
+        q.with_remaining_count = last_by_limit && lo.query.with_remaining_count;
+        int64_t rows = 0;
+        summary = storage::ListSummary{};
+        Status s = storage->List(
+            q,
+            [&](const storage::Row& row) {
+              ++rows;
+              warnings.Saw(row.cluster);
+              if (!first) buf += ',';
+              first = false;
+              std::string_view meta = RowMetadata(row);
+              if (table) {
+                int64_t created = 0;
+                bool ok = ParseRfc3339Seconds(json::String(json::Member(meta, "creationTimestamp")), &created);
+                buf += "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," +
+                       JsonQuote(t->version) + "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," +
+                       JsonQuote(row.name) + "," + JsonQuote(ok ? HumanDuration(now - created) : "<unknown>") +
+                       "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\","
+                       "\"metadata\":" +
+                       std::string(meta) + "}}";
+              } else if (row.metadata_only || lo.query.only_metadata) {
+                buf += "{\"apiVersion\":" + JsonQuote(api_version) + ",\"kind\":" + JsonQuote(t->kind) +
                        ",\"metadata\":" + std::string(meta) + "}";
-            } else {
-              items.append(row.object);
-            }
-            std::string type_key = t->group + "/" + t->version + "/" + t->resource;
-            if (seen_types.insert(type_key).second) {
-              if (!types.empty()) types += ',';
-              types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
-                       ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";
-            }
-            return true;
-          },
-          &summary);
-      if (!s.ok()) return responder->Send(ErrorResponse(ApiError::FromStatus(s)));
-      if (list_rv.empty()) list_rv = summary.resource_version;
-      remaining -= rows;
-      if (limit <= 0 || remaining > 0) continue;
+              } else {
+                buf.append(row.object);
+              }
+              if (seen_types.insert(type_key).second) {
+                if (!types.empty()) types += ',';
+                types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
+                         ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";
+              }
+              if (!stream || buf.size() < options.list_flush_bytes) return true;
+              // Never wait here (the layer's lock is held): queue and go on.
+              if (!stream->Write(std::move(buf))) {
+                client_gone = true;
+                return false;
+              }
+              buf.clear();
+              return true;
+            },
+            &summary);
+        if (!s.ok()) return fail(s);
+        if (client_gone) return;
+        if (list_rv.empty()) list_rv = summary.resource_version;
+        remaining -= rows;
+        if (limit > 0 && remaining <= 0) {
+          page_full = true;
+          break;
+        }
+        if (summary.continue_token.empty()) break;
+        q.continue_token = summary.continue_token;
+        if (!between_reads(i, q.continue_token)) return;
+      }
+      if (!page_full) {
+        if (i + 1 < targets.size() && !between_reads(i + 1, "")) return;
+        continue;
+      }
       // The page is full: the next one resumes in this type, or at the start
       // of the next type.
       if (!summary.continue_token.empty()) {
@@ -1395,46 +1488,42 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
                 return true;
               },
               &cs);
-          if (!c.ok()) return responder->Send(ErrorResponse(ApiError::FromStatus(c)));
+          if (!c.ok()) return fail(c);
           rest_count += seen + (cs.has_remaining_count ? cs.remaining_count : 0);
         }
         if (rest_count == 0) next.clear();  // nothing left: no empty last page
       }
       break;
     }
-    std::string meta = "{";
-    if (!list_rv.empty()) meta += "\"resourceVersion\":" + JsonQuote(list_rv);
-    if (!next.empty()) {
-      if (meta.size() > 1) meta += ',';
-      meta += "\"continue\":" + JsonQuote(next);
-      if (has_count) meta += ",\"remainingItemCount\":" + std::to_string(rest_count);
-    }
-    meta += "}";
-    std::string out;
-    if (format.kind == OutputFormat::kTable) {
-      static const std::vector<TableColumn> columns = {
-          {"Cluster", "string", "", "", 0, ""},   {"Group", "string", "", "", 0, ""},
-          {"Version", "string", "", "", 0, ""},   {"Kind", "string", "", "", 0, ""},
-          {"Namespace", "string", "", "", 0, ""}, {"Name", "string", "name", "", 0, ""},
-          {"Age", "string", "", "", 0, ""}};
-      out = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",\"metadata\":" + meta + ",";
-      AppendColumnDefinitions(columns, &out);
-      out += ",\"rows\":[" + items + "]}";
+    buf += ']';
+    if (table) {
+      std::string meta = "{";
+      if (!list_rv.empty()) meta += "\"resourceVersion\":" + JsonQuote(list_rv);
+      if (!next.empty()) {
+        if (meta.size() > 1) meta += ',';
+        meta += "\"continue\":" + JsonQuote(next);
+        if (has_count) meta += ",\"remainingItemCount\":" + std::to_string(rest_count);
+      }
+      buf += ",\"metadata\":" + meta + "}}";
     } else {
       // CollectionResource carries continue and remainingItemCount at the
       // top level (clusterpedia-spec §4.8), not in metadata.
-      out = R"({"kind":"CollectionResource","apiVersion":"clusterpedia.io/v1beta1","metadata":{"name":)" +
-            JsonQuote(name) + "},\"resourceTypes\":[" + types + "],\"items\":[" + items + "]";
+      buf += ",\"resourceTypes\":[" + types + "]";
       if (!next.empty()) {
-        out += ",\"continue\":" + JsonQuote(next);
-        if (has_count) out += ",\"remainingItemCount\":" + std::to_string(rest_count);
+        buf += ",\"continue\":" + JsonQuote(next);
+        if (has_count) buf += ",\"remainingItemCount\":" + std::to_string(rest_count);
       }
-      out += "}";
+      buf += "}";
+    }
+    if (stream) {
+      stream->Write(std::move(buf));
+      stream->Close();
+      return;
     }
     http::Response r;
     r.headers = warnings.Headers();
     r.headers.emplace_back("Content-Type", kJson);
-    r.body = std::move(out);
+    r.body = std::move(buf);
     responder->Send(std::move(r));
   }
 };

@@ -884,3 +884,27 @@ TEST_CASE("watches are long-running; transport answers are counted like handled 
 }
 
 }  // namespace pedia::server
+
+namespace pedia::server {
+
+TEST_CASE("a large collection streams, pages through its types and still warns", "[server]") {
+  Fixture f(CertAuth(), "", 1000, 2);
+  REQUIRE(f.storage->PutCluster("c1", RecordWithConfigMaps("c1", true, "v1.30.1", "{}")).ok());
+  f.AddPods("c1", 10);
+  for (const char* accept : {"", kTableAccept}) {
+    auto r = f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any?groups=", accept);
+    REQUIRE(r->stream);  // it streamed
+    auto j = Fixture::Json(r);
+    CHECK((j.contains("items") ? j["items"].size() : j["rows"].size()) == 16);
+    if (j.contains("items")) CHECK(j["resourceTypes"].size() == 1);
+    CHECK_FALSE(j.contains("continue"));
+    bool warned = false;
+    for (auto& w : Fixture::Warnings(r)) warned |= w.find("c2 is not ready") != std::string::npos;
+    CHECK(warned);  // c2's pods come last, after the headers left
+  }
+  auto paged = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any?groups=&limit=5"));
+  CHECK(paged["items"].size() == 5);
+  CHECK(paged.contains("continue"));
+}
+
+}  // namespace pedia::server
