@@ -690,7 +690,9 @@ class Session : public SessionBase {
         DoClose();
         break;
       case State::kStreaming:
-        if (stream_impl_) stream_impl_->Close();
+        // A watch ends now; a deadline-bounded response (a streaming list)
+        // is in-flight work that may finish within the grace period.
+        if (stream_impl_ && !(core_->options.handling_deadline && !long_running_)) stream_impl_->Close();
         break;
       default:  // handling or writing: closes after the response (stopping)
         break;

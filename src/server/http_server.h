@@ -170,7 +170,9 @@ class Server {
   /// The bound port (after Start()).
   int port() const;
   /// Graceful: stops accepting, lets in-flight requests finish for up to
-  /// grace, closes streams, joins the threads.  Idempotent.
+  /// grace (with handling_deadline, streaming responses that are not
+  /// long-running included), ends the other streams at once, closes what is
+  /// left after grace, joins the threads.  Idempotent.
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 
  private:

@@ -684,3 +684,56 @@ TEST_CASE("WaitWritable holds a producer while a slow client has too much queued
 }
 
 }  // namespace pedia::http
+
+namespace pedia::http {
+
+TEST_CASE("Stop lets a deadline-bounded streaming response finish and ends a watch", "[server]") {
+  ServerOptions options;
+  options.handling_deadline = true;
+  options.long_running = [](const Request& r) { return r.path == "/watch"; };
+  Flag list_started, watch_started;
+  std::shared_ptr<ResponseStream> list, watch;
+  std::mutex mu;
+  Server server(options, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    std::lock_guard lock(mu);
+    if (req.path == "/watch") {
+      watch = responder->Stream(200, {});
+      watch->Write("w");
+      watch_started.Set();
+    } else {
+      list = responder->Stream(200, {});
+      list->Write("[1,");
+      list_started.Set();
+    }
+  });
+  REQUIRE(server.Start().ok());
+  int port = server.port();
+  CurlResult list_result, watch_result;
+  std::thread lister([&] { list_result = GetOnce(Url(server, "/list")); });
+  std::thread watcher([&] { watch_result = GetOnce(Url(server, "/watch")); });
+  REQUIRE(list_started.WaitFor(std::chrono::seconds(5)));
+  REQUIRE(watch_started.WaitFor(std::chrono::seconds(5)));
+  std::thread stopper([&] { server.Stop(std::chrono::seconds(10)); });
+  // Once nothing is accepted any more the shutdown is under way: the list
+  // still gets to finish.
+  for (int i = 0; i < 500; ++i) {
+    int fd = Connect(port);
+    if (fd < 0) break;
+    ::close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(mu);
+    CHECK(list->Write("2]"));
+    list->Close();
+  }
+  stopper.join();
+  lister.join();
+  watcher.join();
+  CHECK(list_result.body == "[1,2]");
+  CHECK(watch_result.body == "w");
+  std::lock_guard lock(mu);
+  CHECK(watch->IsClosed());
+}
+
+}  // namespace pedia::http
