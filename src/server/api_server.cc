@@ -1548,7 +1548,9 @@ void ApiServer::Shutdown() { impl_->Shutdown(); }
 
 bool ApiServer::IsLongRunning(const http::Request& request) {
   for (const auto& [key, value] : http::ParseQuery(request.query)) {
-    if (key == "watch") return value == "true" || value == "1" || value == "True" || value == "TRUE" || value == "t";
+    // Go's strconv.ParseBool, as the watch parameter is decoded.
+    if (key == "watch")
+      return value == "1" || value == "t" || value == "T" || value == "true" || value == "TRUE" || value == "True";
   }
   Result<ApiRoute> route = RoutePath(request.path);
   return route.ok() && route->kind == ApiRoute::kKube && route->kube.legacy_watch;
