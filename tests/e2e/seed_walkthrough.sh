@@ -114,5 +114,12 @@ one=$(k --cluster cluster-2 get pods -A --no-headers | wc -l)
 # Each pod pedia serves is the member's pod: compare names with the member's own answer.
 diff <(kubectl --kubeconfig "$T/kc/cluster-1.kubeconfig" --cache-dir "$T/cache-m" get pods -A -o name | sort) \
      <(k --cluster cluster-1 get pods -A -o name | sort) || fail "pod names differ between cluster-1 and pedia"
-k get deployments -A --no-headers | grep -q . || fail "no deployments came back"
+# Deployments sync beside pods, not before them: all pods being there says
+# nothing about deployments yet, so wait for them too (liveness bound).
+deployed=
+for _ in $(seq 150); do
+  k get deployments -A --no-headers 2>/dev/null | grep -q . && { deployed=1; break; }
+  sleep 0.2
+done
+[[ -n $deployed ]] || fail "no deployments came back"
 echo "seed walkthrough: every step has a working pedia equivalent"
