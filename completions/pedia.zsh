@@ -31,7 +31,7 @@ __pedia_apiserver() {
     '--requestheader-group-headers=[request headers to read groups from]:TEXT: ' \
     '--anonymous-auth=[serve requests that carry no credentials as system\:anonymous (insecure)]:BOOLEAN: ' \
     '--max-requests-inflight=[requests served at once before answering 429; 0\: unlimited]:INT: ' \
-    '--request-timeout=[seconds to read a request]:INT: ' \
+    '--request-timeout=[seconds a request may take, from reading it to the last byte of the answer (504 past it); watches are exempt]:INT: ' \
     '--min-request-timeout=[seconds a watch lasts when the client sets no timeoutSeconds]:INT: ' \
     '--list-workers=[threads reading objects from storage]:INT: ' \
     '--kubeconfig=[accepted for compatibility; pedia reads clusters from storage, not from a host cluster]:TEXT: ' \
@@ -93,7 +93,7 @@ __pedia_binding_apiserver() {
     '--requestheader-group-headers=[request headers to read groups from]:TEXT: ' \
     '--anonymous-auth=[serve requests that carry no credentials as system\:anonymous (insecure)]:BOOLEAN: ' \
     '--max-requests-inflight=[requests served at once before answering 429; 0\: unlimited]:INT: ' \
-    '--request-timeout=[seconds to read a request]:INT: ' \
+    '--request-timeout=[seconds a request may take, from reading it to the last byte of the answer (504 past it); watches are exempt]:INT: ' \
     '--min-request-timeout=[seconds a watch lasts when the client sets no timeoutSeconds]:INT: ' \
     '--list-workers=[threads reading objects from storage]:INT: ' \
     '--kubeconfig=[path to the host cluster'\''s kubeconfig (PediaCluster objects come from there)]:TEXT: ' \

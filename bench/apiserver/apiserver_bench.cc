@@ -76,17 +76,19 @@ class WaitingResponder : public http::Responder, public std::enable_shared_from_
     }
     bool IsClosed() const override { return closed_; }
     size_t PendingBytes() const override { return 0; }
+    bool WaitWritable(size_t) override { return true; }  // collected in memory: never behind
     void OnClosed(std::function<void()>) override {}
 
    private:
     WaitingResponder* owner_;
     bool closed_ = false;
   };
-  void Send(http::Response r) override {
+  bool TrySend(http::Response r) override {
     std::lock_guard<std::mutex> l(mu_);
     response_ = std::move(r);
     done_ = true;
     cv_.notify_all();
+    return true;
   }
   std::shared_ptr<http::ResponseStream> Stream(int status, http::Headers) override {
     response_.status = status;

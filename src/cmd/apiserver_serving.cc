@@ -66,7 +66,9 @@ void AddServingFlags(CLI::App* app, ServingOptions* o) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber)
       ->group(generic);
-  app->add_option("--request-timeout", o->request_timeout_seconds, "seconds to read a request")
+  app->add_option("--request-timeout", o->request_timeout_seconds,
+                  "seconds a request may take, from reading it to the last byte of the answer (504 past it); "
+                  "watches are exempt")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600))
       ->group(generic);
@@ -90,6 +92,9 @@ int Serve(const char* applet, const ServingOptions& o, storage::Storage* storage
   so.io_threads = o.io_threads;
   so.max_requests_inflight = o.max_requests_inflight;
   so.request_timeout = std::chrono::seconds(o.request_timeout_seconds);
+  so.handling_deadline = true;
+  so.long_running = &server::ApiServer::IsLongRunning;
+  so.on_transport_answer = &server::ApiServer::RecordTransportAnswer;
   if (o.tls_cert_file.empty() != o.tls_private_key_file.empty()) {
     PrintError(applet, Status::InvalidArgument("--tls-cert-file and --tls-private-key-file go together"));
     return kExitUsage;
@@ -153,9 +158,14 @@ int Serve(const char* applet, const ServingOptions& o, storage::Storage* storage
                  {"storage", storage->name()});
   shutdown::Wait();
   PEDIA_LOG_INFO("shutting down the apiserver");
+  // Stop accepting first and let in-flight requests finish (each ends by its
+  // deadline, so request_timeout bounds the drain; watches end at once);
+  // only then stop the workers, which a request accepted in between would
+  // still have needed.
+  http_server.Stop(std::chrono::milliseconds(so.request_timeout) + std::chrono::seconds(1));
   api.Shutdown();
-  http_server.Stop();
   if (on_stop) on_stop();
+  PEDIA_LOG_INFO("apiserver stopped");
   return kExitSuccess;
 }
 

@@ -1,13 +1,16 @@
 #include "server/api_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
+#include "base/base64.h"
 #include "base/build_info.h"
 #include "base/json_text.h"
 #include "base/log.h"
@@ -23,6 +26,7 @@
 #include "server/list_body.h"
 #include "server/list_options.h"
 #include "server/table.h"
+#include "storage/selector.h"
 
 namespace pedia::server {
 namespace {
@@ -90,23 +94,46 @@ class MeteredResponder : public http::Responder {
     RequestMetrics::Get().inflight->Add(1);
   }
   ~MeteredResponder() override {
-    if (!recorded_) Record(500);
+    // A handler that never answered: the client gets a 500, unless the
+    // transport answered first (a 504 it has counted itself).
+    if (recorded_) return;
+    if (inner_->TrySend(ErrorResponse(ApiError::Internal("the handler gave no response"))))
+      Record(500);
+    else
+      Dropped();
   }
 
   std::string verb = "get";
   std::string resource;
   std::string user;
 
-  void Send(http::Response response) override {
-    Record(response.status);
-    inner_->Send(std::move(response));
+  // Counted only when the transport took the answer: past the request
+  // deadline the transport has answered (and counted) a 504 instead.
+  bool TrySend(http::Response response) override {
+    int code = response.status;
+    if (!inner_->TrySend(std::move(response))) {
+      Dropped();
+      return false;
+    }
+    Record(code);
+    return true;
   }
   std::shared_ptr<http::ResponseStream> Stream(int status, http::Headers headers) override {
-    Record(status);
-    return inner_->Stream(status, std::move(headers));
+    std::shared_ptr<http::ResponseStream> stream = inner_->Stream(status, std::move(headers));
+    if (stream)
+      Record(status);
+    else
+      Dropped();
+    return stream;
   }
 
  private:
+  // The transport answered instead (and counted that answer itself): this
+  // request only leaves the in-flight gauge.
+  void Dropped() {
+    if (!recorded_.exchange(true)) RequestMetrics::Get().inflight->Add(-1);
+  }
+
   void Record(int code) {
     if (recorded_.exchange(true)) return;
     RequestMetrics& m = RequestMetrics::Get();
@@ -131,13 +158,15 @@ class WorkerPool {
     for (int i = 0; i < std::max(1, n); ++i) threads_.emplace_back([this] { Run(); });
   }
   ~WorkerPool() { Stop(); }
-  void Post(std::function<void()> fn) {
+  /// False once stopped: the caller must answer the request itself.
+  [[nodiscard]] bool Post(std::function<void()> fn) {
     {
       std::lock_guard<std::mutex> l(mu_);
-      if (stopped_) return;
+      if (stopped_) return false;
       queue_.push_back(std::move(fn));
     }
     cv_.notify_one();
+    return true;
   }
   void Stop() {
     {
@@ -274,33 +303,100 @@ class WatchSession : public storage::WatchObserver {
   Clock::time_point next_bookmark_;
 };
 
-std::string KubeVersionJson(std::string_view git_version) {
-  std::string major, minor;
+// Which unhealthy clusters a response carries a Warning header for
+// (clusterpedia-spec §4.3 step 9): those the request names, and those whose
+// rows are in the answer.  A list across all clusters does not warn about
+// an unhealthy cluster it holds nothing from.
+class ClusterWarnings {
+ public:
+  ClusterWarnings(std::shared_ptr<const ClusterIndex> index, const std::vector<std::string>& named)
+      : index_(std::move(index)) {
+    if (named.empty()) {
+      for (const ClusterInfo& c : index_->clusters()) {
+        if (!c.healthy) candidates_.push_back({&c, false});
+      }
+      return;
+    }
+    for (const std::string& name : named) {
+      const ClusterInfo* c = index_->Find(name);
+      if (c && !c->healthy) candidates_.push_back({c, true});
+    }
+  }
+
+  /// A row of cluster is in the answer.  Cheap: candidates are the few
+  /// unhealthy clusters.
+  void Saw(std::string_view cluster) {
+    for (Candidate& c : candidates_) {
+      if (!c.warn && c.info->name == cluster) c.warn = true;
+    }
+  }
+  void WarnAllCandidates() {
+    for (Candidate& c : candidates_) c.warn = true;
+  }
+  /// Unhealthy clusters the answer has shown nothing from yet.
+  std::vector<std::string> Unseen() const {
+    std::vector<std::string> out;
+    for (const Candidate& c : candidates_) {
+      if (!c.warn) out.push_back(c.info->name);
+    }
+    return out;
+  }
+  http::Headers Headers() const {
+    http::Headers h;
+    for (const Candidate& c : candidates_) {
+      if (!c.warn) continue;
+      std::string text = c.info->name + " is not ready and the resources obtained may be inaccurate";
+      if (!c.info->unhealthy_reason.empty()) text += ", reason: " + c.info->unhealthy_reason;
+      h.emplace_back("Warning", "299 - " + JsonQuote(text));
+    }
+    return h;
+  }
+
+ private:
+  struct Candidate {
+    const ClusterInfo* info;  // owned by index_
+    bool warn;
+  };
+  std::shared_ptr<const ClusterIndex> index_;
+  std::vector<Candidate> candidates_;
+};
+
+// "v1.30.2" -> ("1", "30"); "v0.1.0-5-gabc1234" -> ("0", "1").
+std::pair<std::string, std::string> MajorMinor(std::string_view git_version) {
   std::string_view v = git_version;
   if (!v.empty() && v[0] == 'v') v.remove_prefix(1);
   size_t dot = v.find('.');
-  major = std::string(v.substr(0, dot));
+  std::string major(v.substr(0, dot));
+  std::string minor;
   if (dot != std::string_view::npos) {
     std::string_view rest = v.substr(dot + 1);
     size_t end = 0;
     while (end < rest.size() && rest[end] >= '0' && rest[end] <= '9') ++end;
     minor = std::string(rest.substr(0, end));
   }
-  std::string out = "{\"major\":" + JsonQuote(major) + ",\"minor\":" + JsonQuote(minor) +
-                    ",\"gitVersion\":" + JsonQuote(git_version) +
-                    ",\"gitCommit\":\"\",\"gitTreeState\":\"\",\"buildDate\":\"\",\"goVersion\":\"\",\"compiler\":\"\","
-                    "\"platform\":\"\"}";
-  return out;
+  return {major, minor};
 }
 
-// pedia's own /version: the Kubernetes API level it serves (Clusterpedia
-// v0.9 builds on Kubernetes 1.32 libraries) plus pedia's build facts.
+// Kubernetes' version.Info (k8s.io/apimachinery/pkg/version), every field.
+std::string VersionInfoJson(std::string_view git_version, std::string_view git_commit, std::string_view tree_state,
+                            std::string_view build_date, std::string_view compiler, std::string_view platform) {
+  auto [major, minor] = MajorMinor(git_version);
+  return "{\"major\":" + JsonQuote(major) + ",\"minor\":" + JsonQuote(minor) + ",\"gitVersion\":" +
+         JsonQuote(git_version) + ",\"gitCommit\":" + JsonQuote(git_commit) + ",\"gitTreeState\":" +
+         JsonQuote(tree_state) + ",\"buildDate\":" + JsonQuote(build_date) +
+         ",\"goVersion\":\"\",\"compiler\":" + JsonQuote(compiler) + ",\"platform\":" + JsonQuote(platform) + "}";
+}
+
+// A member cluster's /version: what its cluster record holds, which is the
+// gitVersion the synchro read from the member (status.version); the record
+// keeps nothing else of the member's build.
+std::string KubeVersionJson(std::string_view git_version) { return VersionInfoJson(git_version, "", "", "", "", ""); }
+
+// pedia's own /version: pedia's build (src/base/build_info), so that
+// `kubectl version` against pedia says which pedia answers.
 std::string PediaVersionJson() {
   const BuildInfo& b = GetBuildInfo();
-  return "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0\",\"pediaVersion\":" + JsonQuote(b.git_version) +
-         ",\"gitCommit\":" + JsonQuote(b.git_commit) + ",\"gitTreeState\":" + JsonQuote(b.git_tree_state) +
-         ",\"buildDate\":" + JsonQuote(b.build_date) + ",\"compiler\":" + JsonQuote(b.compiler) +
-         ",\"platform\":" + JsonQuote(b.platform) + ",\"storageAbi\":" + JsonQuote(b.storage_abi) + "}";
+  return VersionInfoJson(b.git_version, b.git_commit, b.git_tree_state, b.build_date, b.compiler, b.platform);
 }
 
 std::string ClusterpediaResourceList() {
@@ -504,22 +600,25 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     responder->Send(std::move(r));
   }
 
-  static http::Headers Warnings(const ClusterIndex& index, const std::vector<std::string>& clusters) {
-    http::Headers h;
-    auto warn = [&](const ClusterInfo& c) {
-      if (c.healthy) return;
-      std::string text = c.name + " is not ready and the resources obtained may be inaccurate";
-      if (!c.unhealthy_reason.empty()) text += ", reason: " + c.unhealthy_reason;
-      h.emplace_back("Warning", "299 - " + JsonQuote(text));
-    };
-    if (clusters.empty()) {
-      for (const ClusterInfo& c : index.clusters()) warn(c);
-    } else {
-      for (const std::string& name : clusters) {
-        if (const ClusterInfo* c = index.Find(name)) warn(*c);
-      }
-    }
-    return h;
+  // Offloads fn to the workers; once they stopped (shutdown), answers 503
+  // rather than letting the dropped responder turn into a 500.
+  void Offload(const std::shared_ptr<MeteredResponder>& responder, std::function<void()> fn) {
+    if (workers.Post(std::move(fn))) return;
+    responder->Send(ErrorResponse(
+        ApiError::Unavailable("the apiserver is shutting down\nHINT: retry; another replica or the restarted "
+                              "apiserver will answer")));
+  }
+
+  // Rejects the forward header (clusterpedia-spec §4.3 step 1, §4.7):
+  // forwarding to member clusters needs the proxy, which pedia lacks.
+  static std::optional<ApiError> RejectForward(const http::Request& req) {
+    std::string_view v = req.Header("x-clusterpedia-forward");
+    if (v.size() != 4 || std::tolower(v[0]) != 't' || std::tolower(v[1]) != 'r' || std::tolower(v[2]) != 'u' ||
+        std::tolower(v[3]) != 'e')
+      return std::nullopt;
+    return ApiError::BadParameter("x-clusterpedia-forward",
+                                  "forwarding requests to member clusters is not supported by pedia yet\n"
+                                  "HINT: drop the header; pedia answers from the synced objects in storage");
   }
 
   void Kube(const ApiRoute& route, const http::Request& req, const QueryParams& params,
@@ -533,6 +632,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
                                            "\"\nHINT: list the clusters with "
                                            "kubectl get pediaclusters")));
     }
+    if (auto e = RejectForward(req)) return responder->Send(ErrorResponse(*e));
     bool self_groups = !route.under_resources;  // clusterpedia.io itself is served at the root only
     auto not_found = [&] {
       responder->Send(ErrorResponse(ApiError::NotFound("the server could not find the requested resource")));
@@ -543,8 +643,16 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         return responder->Send(JsonResponse(200, idx->ApiVersionsJson()));
       case KubePath::kVersion:
         responder->resource = "version";
-        if (!cluster.empty())
-          return responder->Send(JsonResponse(200, KubeVersionJson(idx->Find(cluster)->kube_version)));
+        if (!cluster.empty()) {
+          const std::string& v = idx->Find(cluster)->kube_version;
+          if (v.empty()) {
+            return responder->Send(ErrorResponse(ApiError::Unavailable(
+                "cluster \"" + cluster +
+                "\" has not reported its Kubernetes version yet\nHINT: it appears once the synchro has reached "
+                "the cluster; see the VERSION column of kubectl get pediaclusters")));
+          }
+          return responder->Send(JsonResponse(200, KubeVersionJson(v)));
+        }
         return responder->Send(JsonResponse(200, PediaVersionJson()));
       case KubePath::kGroupList: {
         responder->resource = "discovery";
@@ -623,8 +731,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       }
       if (!shape.printer) shape.printer = DefaultPrinter();
     }
-    http::Headers headers = Warnings(*idx, cluster.empty() ? q.clusters : std::vector<std::string>{cluster});
-    headers.emplace_back("Content-Type", kJson);
+    // q.clusters holds the path cluster too (ParseListOptions puts it there).
+    ClusterWarnings warnings(idx, q.clusters);
+    http::Headers headers = {{"Content-Type", kJson}};
 
     if (watch) {
       if (!storage->Has(PEDIA_STORAGE_CAP_WATCH)) {
@@ -632,7 +741,13 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
             ApiError::MethodNotAllowed("watch is not supported by storage layer \"" + storage->name() + "\"")));
       }
       if (!k.name.empty()) q.names = {k.name};
-      return StartWatch(std::move(lo), std::move(shape), std::move(owned_printer), std::move(headers), responder);
+      // Events may come from any cluster the watch covers, for as long as
+      // it lasts: it warns for all of them up front.
+      warnings.WarnAllCandidates();
+      http::Headers watch_headers = warnings.Headers();
+      watch_headers.insert(watch_headers.end(), headers.begin(), headers.end());
+      return StartWatch(std::move(lo), std::move(shape), std::move(owned_printer), std::move(watch_headers),
+                        responder);
     }
     if (!k.name.empty()) {
       if (cluster.empty()) {
@@ -643,9 +758,11 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         return responder->Send(ErrorResponse(
             ApiError::MethodNotAllowed("get is not supported by storage layer \"" + storage->name() + "\"")));
       }
+      http::Headers get_headers = warnings.Headers();  // the one named cluster
+      get_headers.insert(get_headers.end(), headers.begin(), headers.end());
       auto self = shared_from_this();
-      return workers.Post([self, shape = std::move(shape), owned_printer, headers = std::move(headers),
-                           q = std::move(q), name = k.name, group = k.group, cluster, responder]() mutable {
+      return Offload(responder, [self, shape = std::move(shape), owned_printer, headers = std::move(get_headers),
+                                 q = std::move(q), name = k.name, group = k.group, cluster, responder]() mutable {
         self->RunGet(cluster, q, name, group, shape, std::move(headers), responder);
       });
     }
@@ -654,8 +771,10 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
           ApiError::MethodNotAllowed("list is not supported by storage layer \"" + storage->name() + "\"")));
     }
     auto self = shared_from_this();
-    workers.Post([self, lo = std::move(lo), shape = std::move(shape), owned_printer, headers = std::move(headers),
-                  responder]() mutable { self->RunList(lo, ListBody(shape), std::move(headers), responder); });
+    Offload(responder, [self, lo = std::move(lo), shape = std::move(shape), owned_printer,
+                        headers = std::move(headers), warnings = std::move(warnings), responder]() mutable {
+      self->RunList(lo, ListBody(shape), std::move(warnings), std::move(headers), responder);
+    });
   }
 
   std::optional<ApiError> CheckCapabilities(storage::ListQuery& q) {
@@ -708,45 +827,111 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     responder->Send(std::move(r));
   }
 
-  // Streams once the buffered body passes list_flush_bytes; until then an
-  // error can still become a proper Status response.
-  void RunList(const ListOptions& lo, ListBody body, http::Headers headers,
+  // Reads the list in pages of list_page_rows (design.md §2.2 streaming with
+  // back-pressure).  Row callbacks run under the layer's read lock, where a
+  // slow client must never hold up the synchro's writes; so the wait for the
+  // client (WaitWritable) happens only between pages, outside the lock.  A
+  // slow reader thus costs at most list_pending_limit plus one page of
+  // memory, and the request deadline still ends the wait (the transport
+  // ends the stream).
+  //
+  // The answer goes out whole when it fits in list_flush_bytes, so that an
+  // error can still become a Status and Warning headers are exact; beyond
+  // that it streams from the next page boundary on.
+  //
+  // Pages are separate reads: a row changed while the list is read may be
+  // seen in its old or new state, as with any chunked Kubernetes list.  The
+  // list's resourceVersion is the first page's, so a watch started from it
+  // replays, rather than misses, the changes made while reading.
+  void RunList(const ListOptions& lo, ListBody body, ClusterWarnings warnings, http::Headers headers,
                std::shared_ptr<MeteredResponder> responder) {
     std::string buf;
     std::shared_ptr<http::ResponseStream> stream;
     bool client_gone = false;
     body.Begin(&buf);
+    storage::ListQuery q = lo.query;
+    const int64_t wanted = lo.query.limit;  // 0: every row
+    const int64_t page_rows = options.list_page_rows > 0 ? options.list_page_rows : 0;
+    int64_t emitted = 0;
     storage::ListSummary summary;
-    Status s = storage->List(
-        lo.query,
-        [&](const storage::Row& row) {
-          body.Row(row, &buf);
-          if (buf.size() < options.list_flush_bytes) return true;
-          if (!stream) stream = responder->Stream(200, headers);
-          if (!stream) {  // the transport is shutting down
-            client_gone = true;
-            return false;
-          }
-          // Never wait for the client here: row callbacks run under the layer's
-          // read lock, and a slow reader must not hold up the synchro's writes.
-          if (stream->IsClosed()) {
-            client_gone = true;
-            return false;
-          }
-          stream->Write(std::move(buf));
-          buf.clear();
-          return true;
-        },
-        &summary);
-    if (!s.ok() || client_gone) {
-      if (stream) {
-        if (!s.ok())
-          PEDIA_LOG_WARNING("list failed after streaming began; ending the response", {"error", s.ToString()});
-        stream->Close();  // truncated JSON: the client sees an error
-        return;
+    std::string list_rv;
+    bool first_page = true;
+    for (;;) {
+      bool last_page = page_rows == 0;
+      if (wanted > 0 && (page_rows == 0 || wanted - emitted <= page_rows)) {
+        q.limit = wanted - emitted;
+        last_page = true;
+      } else {
+        q.limit = page_rows;
       }
-      return responder->Send(ErrorResponse(ApiError::FromStatus(s)));
+      // A remaining count is only meaningful (and only paid for) on the page
+      // that ends at the client's limit.
+      q.with_remaining_count = lo.query.with_remaining_count && last_page;
+      storage::ListSummary page;
+      Status s = storage->List(
+          q,
+          [&](const storage::Row& row) {
+            ++emitted;
+            warnings.Saw(row.cluster);
+            body.Row(row, &buf);
+            if (!stream || buf.size() < options.list_flush_bytes) return true;
+            // Never wait here (the layer's lock is held): queue and go on.
+            if (!stream->Write(std::move(buf))) {
+              client_gone = true;
+              return false;
+            }
+            buf.clear();
+            return true;
+          },
+          &page);
+      if (!s.ok() || client_gone) {
+        if (stream) {
+          if (!s.ok())
+            PEDIA_LOG_WARNING("list failed after streaming began; ending the response", {"error", s.ToString()});
+          stream->Close();  // truncated JSON: the client sees an error
+          return;
+        }
+        if (client_gone) return;
+        return responder->Send(ErrorResponse(ApiError::FromStatus(s)));
+      }
+      if (first_page) list_rv = page.resource_version;
+      first_page = false;
+      summary = std::move(page);
+      if (last_page || summary.continue_token.empty()) break;
+      q.continue_token = summary.continue_token;
+      // Between pages, outside the layer's lock.
+      if (!stream && buf.size() >= options.list_flush_bytes) {
+        // The headers leave now: warn also for unhealthy clusters whose rows
+        // are still to come.
+        for (const std::string& c : warnings.Unseen()) {
+          storage::ListQuery probe = q;
+          probe.clusters = {c};
+          probe.limit = 1;
+          probe.with_remaining_count = false;
+          bool has_rows = false;
+          Status ps = storage->List(
+              probe,
+              [&](const storage::Row&) {
+                has_rows = true;
+                return false;
+              },
+              nullptr);
+          if (ps.ok() && has_rows) warnings.Saw(c);
+        }
+        http::Headers h = warnings.Headers();
+        h.insert(h.end(), headers.begin(), headers.end());
+        stream = responder->Stream(200, std::move(h));
+        if (!stream) return;  // answered already (deadline) or shutting down
+      }
+      if (stream) {
+        if (!buf.empty()) {
+          if (!stream->Write(std::move(buf))) return;
+          buf.clear();
+        }
+        if (!stream->WaitWritable(options.list_pending_limit)) return;  // client gone or deadline passed
+      }
     }
+    summary.resource_version = list_rv;
     body.End(summary, lo.with_continue, &buf);
     if (stream) {
       stream->Write(std::move(buf));
@@ -754,7 +939,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       return;
     }
     http::Response r;
-    r.headers = std::move(headers);
+    r.headers = warnings.Headers();
+    r.headers.insert(r.headers.end(), headers.begin(), headers.end());
     r.body = std::move(buf);
     responder->Send(std::move(r));
   }
@@ -800,17 +986,111 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
   }
 
   // ---- PediaClusters ----
+  // The list options the PediaClusters endpoint serves; anything that
+  // would change the answer and is not served here is a 400, never ignored.
+  struct PediaClusterQuery {
+    std::vector<storage::Requirement> labels;
+    std::vector<storage::Requirement> names;  // fieldSelector on metadata.name
+    int64_t limit = 0;
+    size_t offset = 0;
+
+    bool Matches(const ClusterInfo& c) const {
+      if (!labels.empty()) {
+        std::vector<std::pair<std::string, std::string>> have;
+        json::ForEachMember(json::Path(c.record_json, {"metadata", "labels"}),
+                            [&](std::string_view key, std::string_view value) {
+                              have.emplace_back(std::string(key), json::String(value));
+                              return true;
+                            });
+        if (!storage::MatchLabels(labels, have)) return false;
+      }
+      for (const storage::Requirement& r : names) {
+        bool in = std::find(r.values.begin(), r.values.end(), c.name) != r.values.end();
+        bool positive = r.op == PEDIA_STORAGE_OP_EQUALS || r.op == PEDIA_STORAGE_OP_IN;
+        if (in != positive) return false;
+      }
+      return true;
+    }
+  };
+
+  static std::optional<ApiError> ParsePediaClusterQuery(const QueryParams& params, PediaClusterQuery* out) {
+    for (const auto& [key, value] : params) {
+      if (key == "labelSelector") {
+        Result<std::vector<storage::Requirement>> parsed = storage::ParseLabelSelector(value);
+        if (!parsed.ok()) {
+          return ApiError::Invalid("invalid label selector \"" + value + "\": " + parsed.status().message());
+        }
+        out->labels = std::move(parsed.value());
+      } else if (key == "fieldSelector") {
+        Result<std::vector<storage::Requirement>> parsed = storage::ParseFieldSelector(value);
+        if (!parsed.ok()) {
+          return ApiError::Invalid("invalid field selector \"" + value + "\": " + parsed.status().message());
+        }
+        for (storage::Requirement& r : parsed.value()) {
+          bool name = r.path.size() == 2 && r.path[0] == "metadata" && r.path[1] == "name";
+          bool op = r.op == PEDIA_STORAGE_OP_EQUALS || r.op == PEDIA_STORAGE_OP_NOT_EQUALS ||
+                    r.op == PEDIA_STORAGE_OP_IN || r.op == PEDIA_STORAGE_OP_NOT_IN;
+          if (!name || !op) {
+            return ApiError::BadParameter("fieldSelector",
+                                          "pediaclusters can be selected by metadata.name only (=, ==, !=, in, "
+                                          "notin), got \"" +
+                                              value + "\"\nHINT: use labelSelector for other criteria");
+          }
+          out->names.push_back(std::move(r));
+        }
+      } else if (key == "limit") {
+        long long n = 0;
+        if (!ParseInt64(value, &n) || n < 0) {
+          return ApiError::BadParameter("limit", "must be a non-negative integer, got \"" + value + "\"");
+        }
+        out->limit = n;
+      } else if (key == "continue") {
+        long long n = 0;
+        if (!value.empty() && (!ParseInt64(value, &n) || n < 0)) {
+          return ApiError::BadParameter("continue", "must be the continue value of the previous page (an offset), got \"" +
+                                                        value + "\"");
+        }
+        out->offset = static_cast<size_t>(n);
+      } else if (key == "watch" && value != "false" && value != "0") {
+        return ApiError::MethodNotAllowed(
+            "watch is not supported for pediaclusters by pedia\nHINT: list them again to see changes");
+      }
+      // Others (pretty, resourceVersion, timeoutSeconds, ...) do not change
+      // a list of records read from storage; Kubernetes accepts them too.
+    }
+    return std::nullopt;
+  }
+
   void PediaClusters(const KubePath& k, const http::Request& req, const std::shared_ptr<const ClusterIndex>& idx,
                      std::shared_ptr<MeteredResponder> responder) {
     OutputFormat format;
     if (!NegotiateOutput(req.Header("accept"), &format)) format = OutputFormat{};
+    responder->verb = k.name.empty() ? "list" : "get";
+    PediaClusterQuery query;
+    if (auto e = ParsePediaClusterQuery(http::ParseQuery(req.query), &query)) {
+      return responder->Send(ErrorResponse(*e));
+    }
     std::vector<const ClusterInfo*> picked;
     for (const ClusterInfo& c : idx->clusters()) {
-      if (k.name.empty() || c.name == k.name) picked.push_back(&c);
+      if (!k.name.empty() && c.name != k.name) continue;
+      if (k.name.empty() && !query.Matches(c)) continue;
+      picked.push_back(&c);
     }
-    responder->verb = k.name.empty() ? "list" : "get";
     if (!k.name.empty() && picked.empty()) {
       return responder->Send(ErrorResponse(ApiError::ObjectNotFound(kClusterGroup, "pediaclusters", k.name)));
+    }
+    // limit/continue: the continue token is the offset into the (name
+    // ordered) matches, as Clusterpedia's integer continue tokens.
+    std::string list_meta = "{}";
+    if (k.name.empty()) {
+      size_t offset = std::min<size_t>(query.offset, picked.size());
+      picked.erase(picked.begin(), picked.begin() + static_cast<ptrdiff_t>(offset));
+      if (query.limit > 0 && static_cast<size_t>(query.limit) < picked.size()) {
+        size_t rest = picked.size() - static_cast<size_t>(query.limit);
+        picked.resize(static_cast<size_t>(query.limit));
+        list_meta = "{\"continue\":" + JsonQuote(std::to_string(offset + picked.size())) +
+                    ",\"remainingItemCount\":" + std::to_string(rest) + "}";
+      }
     }
     int64_t now = NowUnix();
     std::string out;
@@ -822,7 +1102,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
           {"APIServer", "string", "", "The member cluster's API server.", 0, ""},
           {"Healthy", "string", "", "The ClusterHealthy condition.", 1, ""},
           {"Age", "string", "", "Time since the PediaCluster was created.", 0, ""}};
-      out = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",\"metadata\":{},";
+      out = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version +
+            "\",\"metadata\":" + list_meta + ",";
       AppendColumnDefinitions(columns, &out);
       out += ",\"rows\":[";
       for (size_t i = 0; i < picked.size(); ++i) {
@@ -848,7 +1129,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         if (i) out += ',';
         out += picked[i]->record_json;
       }
-      out += R"(],"metadata":{}})";
+      out += R"(],"metadata":)" + list_meta + "}";
     }
     responder->Send(JsonResponse(200, std::move(out)));
   }
@@ -961,11 +1242,53 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     lo.query.owner_name.clear();
     if (format.kind == OutputFormat::kTable) lo.query.only_metadata = true;
     if (auto e = CheckCapabilities(lo.query)) return responder->Send(ErrorResponse(*e));
+    CollectionPosition start;
+    if (!lo.query.continue_token.empty()) {
+      Result<CollectionPosition> p = DecodeCollectionContinue(lo.query.continue_token, targets);
+      if (!p.ok()) {
+        return responder->Send(ErrorResponse(p.status().code() == Status::kExpired
+                                                 ? ApiError::Gone(p.status().message())
+                                                 : ApiError::BadParameter("continue", p.status().message())));
+      }
+      start = p.value();
+    }
     auto self = shared_from_this();
     std::string name = def->name;
-    workers.Post([self, lo, targets, format, name, responder]() mutable {
-      self->RunCollection(name, lo, targets, format, responder);
+    Offload(responder, [self, lo, targets, format, name, start, idx, responder]() mutable {
+      self->RunCollection(name, lo, targets, start, format, idx, responder);
     });
+  }
+
+  // Where a collection page starts: a resource type and the continue token
+  // of that type's own list.  A collection's continue token carries both,
+  // so that paging goes through the types in order; it names the type
+  // rather than its index, so a page never resumes in the wrong type when
+  // the synced types changed between pages.
+  struct CollectionPosition {
+    size_t type_index = 0;
+    std::string inner_token;  // "" from the type's first row
+  };
+
+  static std::string TypeKey(const SyncedResource* t) { return t->group + "/" + t->resource; }
+
+  static std::string EncodeCollectionContinue(const SyncedResource* t, std::string_view inner) {
+    return Base64Encode("{\"type\":" + JsonQuote(TypeKey(t)) + ",\"continue\":" + JsonQuote(inner) + "}");
+  }
+
+  static Result<CollectionPosition> DecodeCollectionContinue(std::string_view token,
+                                                             const std::vector<const SyncedResource*>& targets) {
+    Result<std::string> text = Base64Decode(token);
+    std::string type = text.ok() ? json::String(json::Member(*text, "type")) : "";
+    if (type.empty()) {
+      return Status::InvalidArgument("\"" + std::string(token) +
+                                     "\" is not a continue token of a collection resource\nHINT: pass the continue "
+                                     "value of the previous page unchanged");
+    }
+    for (size_t i = 0; i < targets.size(); ++i) {
+      if (TypeKey(targets[i]) == type) return CollectionPosition{i, json::String(json::Member(*text, "continue"))};
+    }
+    return Status::Expired("the continue token resumes in resource type \"" + type +
+                           "\", which is no longer in this collection\nHINT: start the list again without continue");
   }
 
   static std::vector<std::string_view> SplitOnComma(std::string_view s) {
@@ -981,67 +1304,227 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     return out;
   }
 
-  void RunCollection(const std::string& name, ListOptions lo, const std::vector<const SyncedResource*>& targets,
-                     const OutputFormat& format, std::shared_ptr<MeteredResponder> responder) {
+  // One page of a collection: the types in order from start, limit rows in
+  // all.  Like RunList it reads each type in pages of list_page_rows and,
+  // once the body passes list_flush_bytes, streams it, waiting between pages
+  // (outside the layer's lock) for a slow client.  So that the body can
+  // stream, its members that are known only at the end (resourceTypes,
+  // continue, remainingItemCount; a Table's metadata) follow the items.
+  void RunCollection(const std::string& name, const ListOptions& lo, const std::vector<const SyncedResource*>& targets,
+                     const CollectionPosition& start, const OutputFormat& format,
+                     std::shared_ptr<const ClusterIndex> idx, std::shared_ptr<MeteredResponder> responder) {
+    const bool table = format.kind == OutputFormat::kTable;
     int64_t now = NowUnix();
-    int64_t remaining = lo.query.limit;
-    std::string items, types;
+    const int64_t limit = lo.query.limit;
+    const int64_t page_rows = options.list_page_rows > 0 ? options.list_page_rows : 0;
+    int64_t remaining = limit;
+    std::string buf, types;
     std::set<std::string> seen_types;
-    bool first = true;
-    for (const SyncedResource* t : targets) {
-      if (lo.query.limit > 0 && remaining <= 0) break;
-      storage::ListQuery q = lo.query;
-      q.gvr = storage::Gvr{t->group, t->storage_version, t->resource};
-      if (lo.query.limit > 0) q.limit = remaining;
-      std::string api_version = t->group.empty() ? t->version : t->group + "/" + t->version;
-      Status s = storage->List(
-          q,
-          [&](const storage::Row& row) {
-            if (!first) items += ',';
-            first = false;
-            std::string_view meta = RowMetadata(row);
-            if (format.kind == OutputFormat::kTable) {
-              int64_t created = 0;
-              bool ok = ParseRfc3339Seconds(json::String(json::Member(meta, "creationTimestamp")), &created);
-              items +=
-                  "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," + JsonQuote(t->version) +
-                  "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," + JsonQuote(row.name) + "," +
-                  JsonQuote(ok ? HumanDuration(now - created) : "<unknown>") +
-                  "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":" +
-                  std::string(meta) + "}}";
-            } else if (row.metadata_only || lo.query.only_metadata) {
-              items += "{\"apiVersion\":" + JsonQuote(api_version) + ",\"kind\":" + JsonQuote(t->kind) +
-                       ",\"metadata\":" + std::string(meta) + "}";
-            } else {
-              items.append(row.object);
-            }
-            std::string type_key = t->group + "/" + t->version + "/" + t->resource;
-            if (seen_types.insert(type_key).second) {
-              if (!types.empty()) types += ',';
-              types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
-                       ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";
-            }
-            --remaining;
-            return true;
-          },
-          nullptr);
-      if (!s.ok()) return responder->Send(ErrorResponse(ApiError::FromStatus(s)));
-    }
-    std::string out;
-    if (format.kind == OutputFormat::kTable) {
+    ClusterWarnings warnings(idx, lo.query.clusters);
+    std::shared_ptr<http::ResponseStream> stream;
+    bool first = true, client_gone = false;
+    std::string next;  // continue token of the next page
+    bool has_count = false;
+    int64_t rest_count = 0;
+    std::string list_rv;
+    if (table) {
       static const std::vector<TableColumn> columns = {
           {"Cluster", "string", "", "", 0, ""},   {"Group", "string", "", "", 0, ""},
           {"Version", "string", "", "", 0, ""},   {"Kind", "string", "", "", 0, ""},
           {"Namespace", "string", "", "", 0, ""}, {"Name", "string", "name", "", 0, ""},
           {"Age", "string", "", "", 0, ""}};
-      out = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",\"metadata\":{},";
-      AppendColumnDefinitions(columns, &out);
-      out += ",\"rows\":[" + items + "]}";
+      buf = "{\"kind\":\"Table\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version + "\",";
+      AppendColumnDefinitions(columns, &buf);
+      buf += ",\"rows\":[";
     } else {
-      out = R"({"kind":"CollectionResource","apiVersion":"clusterpedia.io/v1beta1","metadata":{"name":)" +
-            JsonQuote(name) + "},\"resourceTypes\":[" + types + "],\"items\":[" + items + "]}";
+      buf = R"({"kind":"CollectionResource","apiVersion":"clusterpedia.io/v1beta1","metadata":{"name":)" +
+            JsonQuote(name) + "},\"items\":[";
     }
-    responder->Send(JsonResponse(200, std::move(out)));
+    auto query_for = [&](size_t i) {
+      const SyncedResource* t = targets[i];
+      storage::ListQuery q = lo.query;
+      q.gvr = storage::Gvr{t->group, t->storage_version, t->resource};
+      q.continue_token = i == start.type_index ? start.inner_token : "";
+      return q;
+    };
+    auto fail = [&](const Status& s) {
+      if (stream) {
+        PEDIA_LOG_WARNING("collection list failed after streaming began; ending the response",
+                          {"collection", name}, {"error", s.ToString()});
+        stream->Close();  // truncated JSON: the client sees an error
+        return;
+      }
+      responder->Send(ErrorResponse(ApiError::FromStatus(s)));
+    };
+    // Between two reads, outside the layer's lock: starts streaming once the
+    // body is large, and waits for a slow client.  False: stop (answered).
+    auto between_reads = [&](size_t type_index, const std::string& type_token) -> bool {
+      if (!stream && buf.size() >= options.list_flush_bytes) {
+        // The headers leave now: warn also for unhealthy clusters whose rows
+        // are still to come, in this type or a later one.
+        for (const std::string& c : warnings.Unseen()) {
+          bool has_rows = false;
+          for (size_t j = type_index; j < targets.size() && !has_rows; ++j) {
+            storage::ListQuery probe = query_for(j);
+            probe.continue_token = j == type_index ? type_token : "";
+            probe.clusters = {c};
+            probe.limit = 1;
+            probe.with_remaining_count = false;
+            Status ps = storage->List(
+                probe,
+                [&](const storage::Row&) {
+                  has_rows = true;
+                  return false;
+                },
+                nullptr);
+            if (!ps.ok()) break;
+          }
+          if (has_rows) warnings.Saw(c);
+        }
+        http::Headers h = warnings.Headers();
+        h.emplace_back("Content-Type", kJson);
+        stream = responder->Stream(200, std::move(h));
+        if (!stream) return false;  // answered already (deadline) or shutting down
+      }
+      if (!stream) return true;
+      if (!buf.empty()) {
+        if (!stream->Write(std::move(buf))) return false;
+        buf.clear();
+      }
+      return stream->WaitWritable(options.list_pending_limit);
+    };
+    for (size_t i = start.type_index; i < targets.size(); ++i) {
+      const SyncedResource* t = targets[i];
+      storage::ListQuery q = query_for(i);
+      std::string api_version = t->group.empty() ? t->version : t->group + "/" + t->version;
+      std::string type_key = t->group + "/" + t->version + "/" + t->resource;
+      bool page_full = false;
+      storage::ListSummary summary;
+      for (;;) {
+        bool last_by_limit = false;
+        if (limit > 0 && (page_rows == 0 || remaining <= page_rows)) {
+          q.limit = remaining;
+          last_by_limit = true;
+        } else {
+          q.limit = page_rows;
+        }
+        q.with_remaining_count = last_by_limit && lo.query.with_remaining_count;
+        int64_t rows = 0;
+        summary = storage::ListSummary{};
+        Status s = storage->List(
+            q,
+            [&](const storage::Row& row) {
+              ++rows;
+              warnings.Saw(row.cluster);
+              if (!first) buf += ',';
+              first = false;
+              std::string_view meta = RowMetadata(row);
+              if (table) {
+                int64_t created = 0;
+                bool ok = ParseRfc3339Seconds(json::String(json::Member(meta, "creationTimestamp")), &created);
+                buf += "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," +
+                       JsonQuote(t->version) + "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," +
+                       JsonQuote(row.name) + "," + JsonQuote(ok ? HumanDuration(now - created) : "<unknown>") +
+                       "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\","
+                       "\"metadata\":" +
+                       std::string(meta) + "}}";
+              } else if (row.metadata_only || lo.query.only_metadata) {
+                buf += "{\"apiVersion\":" + JsonQuote(api_version) + ",\"kind\":" + JsonQuote(t->kind) +
+                       ",\"metadata\":" + std::string(meta) + "}";
+              } else {
+                buf.append(row.object);
+              }
+              if (seen_types.insert(type_key).second) {
+                if (!types.empty()) types += ',';
+                types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
+                         ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";
+              }
+              if (!stream || buf.size() < options.list_flush_bytes) return true;
+              // Never wait here (the layer's lock is held): queue and go on.
+              if (!stream->Write(std::move(buf))) {
+                client_gone = true;
+                return false;
+              }
+              buf.clear();
+              return true;
+            },
+            &summary);
+        if (!s.ok()) return fail(s);
+        if (client_gone) return;
+        if (list_rv.empty()) list_rv = summary.resource_version;
+        remaining -= rows;
+        if (limit > 0 && remaining <= 0) {
+          page_full = true;
+          break;
+        }
+        if (summary.continue_token.empty()) break;
+        q.continue_token = summary.continue_token;
+        if (!between_reads(i, q.continue_token)) return;
+      }
+      if (!page_full) {
+        if (i + 1 < targets.size() && !between_reads(i + 1, "")) return;
+        continue;
+      }
+      // The page is full: the next one resumes in this type, or at the start
+      // of the next type.
+      if (!summary.continue_token.empty()) {
+        next = EncodeCollectionContinue(t, summary.continue_token);
+      } else if (i + 1 < targets.size()) {
+        next = EncodeCollectionContinue(targets[i + 1], "");
+      }
+      if (lo.query.with_remaining_count && summary.has_remaining_count) {
+        has_count = true;
+        rest_count = summary.remaining_count;
+        for (size_t j = i + 1; j < targets.size(); ++j) {
+          storage::ListQuery cq = query_for(j);
+          cq.limit = 1;
+          cq.with_remaining_count = true;
+          int64_t seen = 0;
+          storage::ListSummary cs;
+          Status c = storage->List(
+              cq,
+              [&](const storage::Row&) {
+                ++seen;
+                return true;
+              },
+              &cs);
+          if (!c.ok()) return fail(c);
+          rest_count += seen + (cs.has_remaining_count ? cs.remaining_count : 0);
+        }
+        if (rest_count == 0) next.clear();  // nothing left: no empty last page
+      }
+      break;
+    }
+    buf += ']';
+    if (table) {
+      std::string meta = "{";
+      if (!list_rv.empty()) meta += "\"resourceVersion\":" + JsonQuote(list_rv);
+      if (!next.empty()) {
+        if (meta.size() > 1) meta += ',';
+        meta += "\"continue\":" + JsonQuote(next);
+        if (has_count) meta += ",\"remainingItemCount\":" + std::to_string(rest_count);
+      }
+      buf += ",\"metadata\":" + meta + "}}";
+    } else {
+      // CollectionResource carries continue and remainingItemCount at the
+      // top level (clusterpedia-spec §4.8), not in metadata.
+      buf += ",\"resourceTypes\":[" + types + "]";
+      if (!next.empty()) {
+        buf += ",\"continue\":" + JsonQuote(next);
+        if (has_count) buf += ",\"remainingItemCount\":" + std::to_string(rest_count);
+      }
+      buf += "}";
+    }
+    if (stream) {
+      stream->Write(std::move(buf));
+      stream->Close();
+      return;
+    }
+    http::Response r;
+    r.headers = warnings.Headers();
+    r.headers.emplace_back("Content-Type", kJson);
+    r.body = std::move(buf);
+    responder->Send(std::move(r));
   }
 };
 
@@ -1062,5 +1545,42 @@ http::Handler ApiServer::AsHandler() {
 }
 
 void ApiServer::Shutdown() { impl_->Shutdown(); }
+
+bool ApiServer::IsLongRunning(const http::Request& request) {
+  for (const auto& [key, value] : http::ParseQuery(request.query)) {
+    // Go's strconv.ParseBool, as the watch parameter is decoded.
+    if (key == "watch")
+      return value == "1" || value == "t" || value == "T" || value == "true" || value == "TRUE" || value == "True";
+  }
+  Result<ApiRoute> route = RoutePath(request.path);
+  return route.ok() && route->kind == ApiRoute::kKube && route->kube.legacy_watch;
+}
+
+void ApiServer::RecordTransportAnswer(const http::TransportAnswer& a) {
+  // verb and resource as the handler would have named them, as far as the
+  // path tells (a request that was never read has neither).
+  std::string verb = a.method.empty() ? "" : "get";
+  std::string resource;
+  if (!a.target.empty()) {
+    size_t q = a.target.find('?');
+    http::Request r;
+    r.path = http::PercentDecode(std::string_view(a.target).substr(0, q), false);
+    if (q != std::string::npos) r.query = a.target.substr(q + 1);
+    Result<ApiRoute> route = RoutePath(r.path);
+    if (route.ok() && route->kind == ApiRoute::kKube && route->kube.kind == KubePath::kResource) {
+      resource = route->kube.resource;
+      verb = IsLongRunning(r) ? "watch" : route->kube.name.empty() ? "list" : "get";
+    } else if (route.ok() && route->kind == ApiRoute::kHealth) {
+      resource = route->health_endpoint;
+    }
+    if (a.method != "GET" && a.method != "HEAD") verb = a.method;
+  }
+  RequestMetrics& m = RequestMetrics::Get();
+  double seconds = std::chrono::duration<double>(a.latency).count();
+  m.requests->With({verb, resource, std::to_string(a.status)})->Inc();
+  if (!a.method.empty()) m.latency->HistogramWith({verb, resource})->Observe(seconds);
+  PEDIA_LOG_V(2, "HTTP", {"verb", a.method}, {"URI", a.target}, {"latency", std::to_string(seconds * 1000) + "ms"},
+              {"userAgent", a.user_agent}, {"resp", a.status}, {"reason", a.reason}, {"srcIP", a.remote_address});
+}
 
 }  // namespace pedia::server

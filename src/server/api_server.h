@@ -8,8 +8,9 @@
 // (design.md §2.2) without stalling other connections.
 //
 // Thread-safety: Handle() may be called from any number of threads.
-// Shutdown() ends every watch and stops the workers; call it before the
-// storage is closed.
+// Shutdown() ends every watch and stops the workers; call it after the
+// http::Server stopped (so no request arrives to find the workers gone) and
+// before the storage is closed.
 #ifndef PEDIA_SERVER_API_SERVER_H_
 #define PEDIA_SERVER_API_SERVER_H_
 
@@ -31,6 +32,12 @@ struct ApiServerOptions {
   int workers = 4;                           // threads for storage reads
   bool remaining_count_default = false;      // feature gate RemainingItemCount
   size_t list_flush_bytes = 4u << 20;        // stream a list once this much is buffered
+  /// Rows per storage read of a list: between reads, outside the layer's
+  /// lock, a streaming list waits for a slow client.  0: one read.
+  int64_t list_page_rows = 1000;
+  /// A streaming list waits while more than this is queued for the client
+  /// (plus at most one page more: the page being read never waits).
+  size_t list_pending_limit = 4u << 20;
   size_t watch_pending_limit = 16u << 20;    // a watch this far behind is ended
   int64_t max_watch_timeout_seconds = 1800;  // kube-apiserver's --min-request-timeout
   /// How often a watch that asked for allowWatchBookmarks gets a BOOKMARK
@@ -52,6 +59,15 @@ class ApiServer {
   /// The http::Handler.
   void Handle(http::Request&& request, std::shared_ptr<http::Responder> responder);
   http::Handler AsHandler();
+
+  /// For http::ServerOptions::long_running: watches (watch=true or a
+  /// /watch/ path), the only requests without a deadline that do not count
+  /// against --max-requests-inflight, as in kube-apiserver.
+  static bool IsLongRunning(const http::Request& request);
+  /// For http::ServerOptions::on_transport_answer: counts an answer the
+  /// transport gave itself (429, 504, ...) in pedia_apiserver_request_total
+  /// and logs it at -v=2, like every handled request.
+  static void RecordTransportAnswer(const http::TransportAnswer& answer);
 
   /// Ends watches and stops the workers.  Idempotent.
   void Shutdown();

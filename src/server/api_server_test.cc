@@ -1,9 +1,12 @@
 #include "server/api_server.h"
 
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "base/build_info.h"
 #include "catch.h"
 #include "storage/registry.h"
 
@@ -38,6 +41,7 @@ class CapturingStream : public http::ResponseStream {
     return closed;
   }
   size_t PendingBytes() const override { return 0; }
+  bool WaitWritable(size_t) override { return !IsClosed(); }
   void OnClosed(std::function<void()> cb) override {
     bool run = false;
     {
@@ -70,11 +74,13 @@ class CapturingStream : public http::ResponseStream {
 
 class CapturingResponder : public http::Responder, public std::enable_shared_from_this<CapturingResponder> {
  public:
-  void Send(http::Response r) override {
+  bool TrySend(http::Response r) override {
     std::lock_guard<std::mutex> l(mu_);
+    if (done_ || started_) return false;
     response = std::move(r);
     done_ = true;
     cv_.notify_all();
+    return true;
   }
   std::shared_ptr<http::ResponseStream> Stream(int status, http::Headers headers) override {
     std::lock_guard<std::mutex> l(mu_);
@@ -133,9 +139,21 @@ std::string ClusterRecord(const std::string& name, bool healthy) {
          R"(","reason":"Unreachable"}],"syncResources":[{"group":"","resources":[{"name":"pods","kind":"Pod","namespaced":true,"syncConditions":[{"version":"v1","status":"Syncing"}]}]}]}})";
 }
 
+// A record syncing pods and configmaps, with labels and a version.
+std::string RecordWithConfigMaps(const std::string& name, bool healthy, const std::string& version,
+                                 const std::string& labels_json) {
+  return R"({"apiVersion":"cluster.clusterpedia.io/v1alpha2","kind":"PediaCluster","metadata":{"name":")" + name +
+         R"(","labels":)" + labels_json +
+         R"(,"creationTimestamp":"2024-01-01T00:00:00Z"},"spec":{"apiserver":"https://)" + name +
+         R"(:6443"},"status":{"version":")" + version +
+         R"(","conditions":[{"type":"Ready","status":"True"},{"type":"ClusterHealthy","status":")" +
+         (healthy ? "True" : "False") +
+         R"("}],"syncResources":[{"group":"","resources":[{"name":"pods","kind":"Pod","namespaced":true,"syncConditions":[{"version":"v1","status":"Syncing"}]},{"name":"configmaps","kind":"ConfigMap","namespaced":true,"syncConditions":[{"version":"v1","status":"Syncing"}]}]}]}})";
+}
+
 struct Fixture {
   explicit Fixture(AuthOptions auth_options = {}, const std::string& storage_config = "",
-                   size_t list_flush_bytes = 4u << 20) {
+                   size_t list_flush_bytes = 4u << 20, int64_t list_page_rows = 1000) {
     REQUIRE(storage::RegisterBuiltins(&registry).ok());
     auto opened = registry.Open("memory", storage_config);
     REQUIRE(opened.ok());
@@ -166,6 +184,7 @@ struct Fixture {
     options.workers = 2;
     options.bookmark_interval = std::chrono::milliseconds(100);
     options.list_flush_bytes = list_flush_bytes;
+    options.list_page_rows = list_page_rows;
     server = std::make_unique<ApiServer>(storage.get(), auth.get(), options);
   }
 
@@ -185,6 +204,52 @@ struct Fixture {
     server->Handle(std::move(r), responder);
     if (wait) responder->Wait();
     return responder;
+  }
+
+  std::shared_ptr<CapturingResponder> Do(const std::string& method, const std::string& target,
+                                         http::Headers headers = {}) {
+    http::Request r;
+    r.method = method;
+    r.target = target;
+    size_t q = target.find('?');
+    r.path = http::PercentDecode(target.substr(0, q), false);
+    r.query = q == std::string::npos ? "" : target.substr(q + 1);
+    r.headers = std::move(headers);
+    r.client_cert.verified = true;
+    r.client_cert.ca_index = 0;
+    r.client_cert.common_name = "admin";
+    auto responder = std::make_shared<CapturingResponder>();
+    server->Handle(std::move(r), responder);
+    responder->Wait();
+    return responder;
+  }
+
+  // Adds n pods of about 600 bytes each to cluster.
+  void AddPods(const std::string& cluster, int n) {
+    std::vector<storage::Write> writes;
+    for (int i = 0; i < n; ++i) {
+      storage::Write w;
+      w.object.namespace_name = "bulk";
+      char name[32];
+      std::snprintf(name, sizeof name, "bulk-%04d", i);
+      w.object.name = name;
+      w.object.uid = cluster + "-" + w.object.name;
+      w.object.resource_version = "7";
+      w.object.creation_unix_ms = 1704067200000;
+      w.object.labels = {{"app", "bulk"}};
+      w.object.json = PodJson(cluster, "bulk", name, "bulk", "Running");
+      writes.push_back(std::move(w));
+    }
+    size_t failed = 0;
+    REQUIRE(storage->WriteBatch({cluster, {"", "v1", "pods"}, "Pod", true}, writes, &failed).ok());
+  }
+
+  static std::vector<std::string> Warnings(const std::shared_ptr<CapturingResponder>& r) {
+    std::vector<std::string> out;
+    for (auto& [k, v] : r->response.headers) {
+      if (k == "Warning") out.push_back(v);
+    }
+    return out;
   }
 
   static nlohmann::json Json(const std::shared_ptr<CapturingResponder>& r) {
@@ -246,7 +311,7 @@ TEST_CASE("api server filters by path cluster, namespace, labels and search para
 }
 
 TEST_CASE("api server streams lists larger than the flush size as valid JSON", "[server]") {
-  Fixture f(CertAuth(), "", 1000);
+  Fixture f(CertAuth(), "", 1000, 2);
   for (const char* accept : {"", kTableAccept}) {
     auto r = f.Get("/api/v1/pods?limit=5&withContinue=true", accept);
     REQUIRE(r->stream);  // it was streamed, not sent whole
@@ -497,6 +562,349 @@ TEST_CASE("front-proxy headers are trusted only from the request-header CA and a
   REQUIRE(c.ok());
   CHECK(c->name == "carol");
   CHECK(c->groups == std::vector<std::string>{"system:masters"});
+}
+
+}  // namespace pedia::server
+
+namespace pedia::server {
+namespace {
+
+// A stream whose client reads only when the producer waits: PendingBytes()
+// grows with every Write and drops to 0 in WaitWritable().  Without
+// back-pressure the producer never waits and everything piles up.
+class SlowClientStream : public http::ResponseStream {
+ public:
+  bool Write(std::string chunk) override {
+    std::lock_guard<std::mutex> l(mu);
+    if (closed) return false;
+    body += chunk;
+    pending += chunk.size();
+    max_pending = std::max(max_pending, pending);
+    return true;
+  }
+  void Close() override {
+    std::lock_guard<std::mutex> l(mu);
+    closed = true;
+    cv.notify_all();
+  }
+  bool IsClosed() const override {
+    std::lock_guard<std::mutex> l(mu);
+    return closed;
+  }
+  size_t PendingBytes() const override {
+    std::lock_guard<std::mutex> l(mu);
+    return pending;
+  }
+  bool WaitWritable(size_t max) override {
+    std::lock_guard<std::mutex> l(mu);
+    ++waits;
+    if (pending > max) pending = 0;  // the client catches up
+    return !closed;
+  }
+  void OnClosed(std::function<void()>) override {}
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::string body;
+  size_t pending = 0, max_pending = 0;
+  int waits = 0;
+  bool closed = false;
+};
+
+class SlowClientResponder : public http::Responder {
+ public:
+  bool TrySend(http::Response r) override {
+    std::lock_guard<std::mutex> l(stream->mu);
+    whole = std::move(r);
+    stream->closed = true;
+    stream->cv.notify_all();
+    return true;
+  }
+  std::shared_ptr<http::ResponseStream> Stream(int, http::Headers h) override {
+    headers = std::move(h);
+    return stream;
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> l(stream->mu);
+    REQUIRE(stream->cv.wait_for(l, std::chrono::seconds(10), [&] { return stream->closed; }));
+  }
+  std::shared_ptr<SlowClientStream> stream = std::make_shared<SlowClientStream>();
+  http::Response whole;
+  http::Headers headers;
+};
+
+}  // namespace
+
+TEST_CASE("a large list streams in pages and waits for a slow client", "[server]") {
+  // 4 KB flush, 10-row pages (~6 KB), 8 KB queued at most before waiting.
+  Fixture f(CertAuth(), "", 4096, 10);
+  f.server.reset();
+  ApiServerOptions options;
+  options.workers = 1;
+  options.list_flush_bytes = 4096;
+  options.list_page_rows = 10;
+  options.list_pending_limit = 8192;
+  f.server = std::make_unique<ApiServer>(f.storage.get(), f.auth.get(), options);
+  f.AddPods("c1", 300);  // ~180 KB
+  http::Request r;
+  r.method = "GET";
+  r.target = r.path = "/api/v1/pods";
+  r.client_cert = {true, 0, "admin", {}};
+  auto responder = std::make_shared<SlowClientResponder>();
+  f.server->Handle(std::move(r), responder);
+  responder->Wait();
+  auto& s = *responder->stream;
+  REQUIRE(s.body.size() > 100000);  // it streamed
+  CHECK(s.waits > 5);
+  CHECK(s.max_pending <= 8192 + 16384);  // the bound plus about one page
+  auto j = nlohmann::json::parse(s.body);
+  CHECK(j["items"].size() == 306);
+  // c2 is unhealthy and its rows came after the headers left: still warned.
+  bool warned = false;
+  for (auto& [k, v] : responder->headers) warned |= k == "Warning" && v.find("c2 is not ready") != std::string::npos;
+  CHECK(warned);
+}
+
+TEST_CASE("paged reads keep limit, continue and remainingItemCount exact", "[server]") {
+  Fixture f(CertAuth(), "", 4u << 20, 4);
+  f.AddPods("c1", 20);
+  // 26 pods; pages of 4 rows inside, 10 for the client.
+  std::set<std::string> names;
+  std::string token;
+  int pages = 0;
+  do {
+    auto j = Fixture::Json(
+        f.Get("/api/v1/pods?limit=10&withContinue=true&withRemainingCount=true" +
+              (token.empty() ? std::string() : "&continue=" + token)));
+    for (auto& item : j["items"]) {
+      CHECK(names.insert(item["metadata"]["annotations"]["shadow.clusterpedia.io/cluster-name"].get<std::string>() +
+                         "/" + item["metadata"]["name"].get<std::string>())
+                .second);
+    }
+    ++pages;
+    token = j["metadata"].value("continue", "");
+    if (pages == 1) {
+      CHECK(j["items"].size() == 10);
+      CHECK(j["metadata"]["remainingItemCount"] == 16);
+    }
+  } while (!token.empty() && pages < 10);
+  CHECK(pages == 3);
+  CHECK(names.size() == 26);
+  CHECK(Fixture::Json(f.Get("/api/v1/pods"))["items"].size() == 26);  // no limit: every page
+}
+
+TEST_CASE("Warning headers name only unhealthy clusters in the answer or named by the request", "[server]") {
+  Fixture f(CertAuth());
+  REQUIRE(f.storage->PutCluster("c3", ClusterRecord("c3", false)).ok());  // unhealthy, no pods
+  auto all = f.Get("/api/v1/pods");
+  auto w = Fixture::Warnings(all);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].find("c2 is not ready") != std::string::npos);
+  CHECK(Fixture::Warnings(f.Get("/api/v1/pods?clusters=c1")).empty());
+  auto named = Fixture::Warnings(f.Get("/api/v1/pods?clusters=c3"));
+  REQUIRE(named.size() == 1);
+  CHECK(named[0].find("c3 is not ready") != std::string::npos);
+  auto path = Fixture::Warnings(f.Get(std::string(kPrefix) + "/clusters/c3/api/v1/pods"));
+  CHECK(path.size() == 1);
+  // Rows from c1 only: no warning although c2 and c3 are unhealthy.
+  CHECK(Fixture::Warnings(f.Get("/api/v1/pods?labelSelector=search.clusterpedia.io/clusters%3Dc1")).empty());
+  auto get = Fixture::Warnings(f.Get(std::string(kPrefix) + "/clusters/c2/api/v1/namespaces/default/pods/pod-0"));
+  CHECK(get.size() == 1);
+}
+
+TEST_CASE("injectEvents and forwarding are rejected with a 400 naming the parameter", "[server]") {
+  Fixture f(CertAuth());
+  auto inject = f.Get("/api/v1/pods?injectEvents=true");
+  CHECK(inject->response.status == 400);
+  CHECK(Fixture::Json(inject)["message"].get<std::string>().find("\"injectEvents\"") != std::string::npos);
+  CHECK(Fixture::Json(inject)["message"].get<std::string>().find("not supported by pedia yet") != std::string::npos);
+  CHECK(f.Get("/api/v1/pods?injectEvents=false")->response.status == 200);
+  auto label = f.Get("/api/v1/pods?labelSelector=search.clusterpedia.io/inject-events%3Dtrue");
+  CHECK(label->response.status == 400);
+  CHECK(Fixture::Json(label)["message"].get<std::string>().find("search.clusterpedia.io/inject-events") !=
+        std::string::npos);
+  auto forward = f.Get("/api/v1/pods?labelSelector=search.clusterpedia.io/forward%3Dtrue");
+  CHECK(forward->response.status == 400);
+  CHECK(Fixture::Json(forward)["message"].get<std::string>().find("search.clusterpedia.io/forward") !=
+        std::string::npos);
+  auto header = f.Do("GET", "/api/v1/pods", {{"x-clusterpedia-forward", "True"}});
+  CHECK(header->response.status == 400);
+  CHECK(Fixture::Json(header)["message"].get<std::string>().find("x-clusterpedia-forward") != std::string::npos);
+}
+
+TEST_CASE("PediaClusters honour labelSelector, fieldSelector metadata.name, limit and continue", "[server]") {
+  Fixture f(CertAuth());
+  REQUIRE(f.storage->PutCluster("c3", RecordWithConfigMaps("c3", true, "v1.29.0", R"({"env":"prod"})")).ok());
+  const std::string base = "/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters";
+  auto prod = Fixture::Json(f.Get(base + "?labelSelector=env%3Dprod"));
+  REQUIRE(prod["items"].size() == 1);
+  CHECK(prod["items"][0]["metadata"]["name"] == "c3");
+  CHECK(Fixture::Json(f.Get(base + "?labelSelector=env%21%3Dprod"))["items"].size() == 2);
+  auto by_name = Fixture::Json(f.Get(base + "?fieldSelector=metadata.name%3Dc2"));
+  REQUIRE(by_name["items"].size() == 1);
+  CHECK(by_name["items"][0]["metadata"]["name"] == "c2");
+  CHECK(Fixture::Json(f.Get(base + "?fieldSelector=metadata.name%21%3Dc2"))["items"].size() == 2);
+  auto bad_field = f.Get(base + "?fieldSelector=status.version%3Dv1");
+  CHECK(bad_field->response.status == 400);
+  CHECK(Fixture::Json(bad_field)["message"].get<std::string>().find("metadata.name") != std::string::npos);
+  CHECK(f.Get(base + "?labelSelector=a%20in%20(b")->response.status == 422);
+  CHECK(f.Get(base + "?limit=x")->response.status == 400);
+  CHECK(f.Get(base + "?watch=true")->response.status == 405);
+  auto page1 = Fixture::Json(f.Get(base + "?limit=2"));
+  REQUIRE(page1["items"].size() == 2);
+  CHECK(page1["metadata"]["remainingItemCount"] == 1);
+  std::string token = page1["metadata"]["continue"];
+  auto page2 = Fixture::Json(f.Get(base + "?limit=2&continue=" + token));
+  REQUIRE(page2["items"].size() == 1);
+  CHECK_FALSE(page2["metadata"].contains("continue"));
+  CHECK(page2["items"][0]["metadata"]["name"] != page1["items"][0]["metadata"]["name"]);
+  CHECK(page2["items"][0]["metadata"]["name"] != page1["items"][1]["metadata"]["name"]);
+  auto table = Fixture::Json(f.Get(base + "?limit=1", kTableAccept));
+  CHECK(table["rows"].size() == 1);
+  CHECK(table["metadata"].contains("continue"));
+}
+
+TEST_CASE("collection resources page across resource types with one continue token", "[server]") {
+  Fixture f(CertAuth());
+  REQUIRE(f.storage->PutCluster("c1", RecordWithConfigMaps("c1", true, "v1.30.1", "{}")).ok());
+  std::vector<storage::Write> writes;
+  for (int i = 0; i < 3; ++i) {
+    storage::Write w;
+    w.object.namespace_name = "default";
+    w.object.name = "cm-" + std::to_string(i);
+    w.object.uid = "cm-uid-" + std::to_string(i);
+    w.object.resource_version = "3";
+    w.object.json = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + w.object.name +
+                    R"(","namespace":"default","annotations":{"shadow.clusterpedia.io/cluster-name":"c1"}}})";
+    writes.push_back(std::move(w));
+  }
+  size_t failed = 0;
+  REQUIRE(f.storage->WriteBatch({"c1", {"", "v1", "configmaps"}, "ConfigMap", true}, writes, &failed).ok());
+  const std::string base = "/apis/clusterpedia.io/v1beta1/collectionresources/any?groups=&limit=4";
+  std::set<std::string> seen;
+  std::string token;
+  int pages = 0;
+  std::shared_ptr<CapturingResponder> first;
+  do {
+    auto r = f.Get(base + (token.empty() ? "" : "&continue=" + token) + "&withRemainingCount=true");
+    REQUIRE(r->response.status == 200);
+    if (!first) first = r;
+    auto j = Fixture::Json(r);
+    for (auto& item : j["items"]) {
+      std::string key = item["kind"].get<std::string>() + "/" +
+                        item["metadata"]["annotations"]["shadow.clusterpedia.io/cluster-name"].get<std::string>() +
+                        "/" + item["metadata"]["name"].get<std::string>();
+      CHECK(seen.insert(key).second);
+    }
+    token = j.value("continue", "");
+    if (pages == 0) CHECK(j["remainingItemCount"] == 5);
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  CHECK(seen.size() == 9);  // 3 configmaps + 6 pods, each once
+  CHECK(pages == 3);
+  // The first page holds c2's pods? Only if they are in it; the last pages do.
+  auto all = f.Get(base.substr(0, base.find("&limit")));
+  bool warned = false;
+  for (auto& w : Fixture::Warnings(all)) warned |= w.find("c2 is not ready") != std::string::npos;
+  CHECK(warned);
+  CHECK(Fixture::Warnings(f.Get(base + "&clusters=c1")).empty());
+  auto bad = f.Get(base + "&continue=bm90LWEtdG9rZW4=");
+  CHECK(bad->response.status == 400);
+  CHECK(Fixture::Json(bad)["message"].get<std::string>().find("continue") != std::string::npos);
+}
+
+TEST_CASE("root /version is pedia's build; a member's is its recorded version", "[server]") {
+  Fixture f(CertAuth());
+  // Before the first request: the cluster index is cached for a second.
+  REQUIRE(f.storage->PutCluster("c4", RecordWithConfigMaps("c4", true, "", "{}")).ok());
+  auto root = Fixture::Json(f.Get("/version"));
+  const BuildInfo& b = GetBuildInfo();
+  CHECK(root["gitVersion"] == b.git_version);
+  CHECK(root["gitCommit"] == b.git_commit);
+  CHECK(root["buildDate"] == b.build_date);
+  CHECK(root["platform"] == b.platform);
+  CHECK(root["compiler"] == b.compiler);
+  for (const char* field : {"major", "minor", "gitTreeState", "goVersion"}) CHECK(root.contains(field));
+  CHECK_FALSE(root["major"].get<std::string>().empty());
+  auto member = Fixture::Json(f.Get(std::string(kPrefix) + "/clusters/c2/version"));
+  CHECK(member["gitVersion"] == "v1.30.1");
+  CHECK(member["major"] == "1");
+  CHECK(member["minor"] == "30");
+  auto unknown = f.Get(std::string(kPrefix) + "/clusters/c4/version");
+  CHECK(unknown->response.status == 503);
+  CHECK(Fixture::Json(unknown)["message"].get<std::string>().find("c4") != std::string::npos);
+}
+
+TEST_CASE("non-GET methods on the resources API are 405 Status answers", "[server]") {
+  Fixture f(CertAuth());
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
+    auto r = f.Do(method, std::string(kPrefix) + "/clusters/c1/api/v1/namespaces/default/pods/pod-0");
+    CHECK(r->response.status == 405);
+    auto j = Fixture::Json(r);
+    CHECK(j["kind"] == "Status");
+    CHECK(j["reason"] == "MethodNotAllowed");
+  }
+}
+
+TEST_CASE("after Shutdown a request gets 503, not a silent 500", "[server]") {
+  Fixture f(CertAuth());
+  f.server->Shutdown();
+  auto r = f.Get("/api/v1/pods");
+  CHECK(r->response.status == 503);
+  CHECK(Fixture::Json(r)["message"].get<std::string>().find("shutting down") != std::string::npos);
+}
+
+TEST_CASE("watches are long-running; transport answers are counted like handled ones", "[server]") {
+  http::Request watch;
+  watch.path = "/apis/clusterpedia.io/v1beta1/resources/api/v1/pods";
+  watch.query = "watch=true&resourceVersion=1";
+  CHECK(ApiServer::IsLongRunning(watch));
+  http::Request legacy;
+  legacy.path = "/api/v1/watch/pods";
+  CHECK(ApiServer::IsLongRunning(legacy));
+  http::Request list;
+  list.path = "/api/v1/pods";
+  list.query = "limit=500&watch=false";
+  CHECK_FALSE(ApiServer::IsLongRunning(list));
+
+  http::TransportAnswer a;
+  a.status = 429;
+  a.reason = "TooManyRequests";
+  a.method = "GET";
+  a.target = "/api/v1/configmaps?limit=5";
+  ApiServer::RecordTransportAnswer(a);
+  http::TransportAnswer unread;
+  unread.status = 431;
+  ApiServer::RecordTransportAnswer(unread);
+  Fixture f(CertAuth());
+  std::string text = f.Get("/metrics")->response.body;
+  CHECK(text.find("pedia_apiserver_request_total{verb=\"list\",resource=\"configmaps\",code=\"429\"}") !=
+        std::string::npos);
+  CHECK(text.find("code=\"431\"") != std::string::npos);
+}
+
+}  // namespace pedia::server
+
+namespace pedia::server {
+
+TEST_CASE("a large collection streams, pages through its types and still warns", "[server]") {
+  Fixture f(CertAuth(), "", 1000, 2);
+  REQUIRE(f.storage->PutCluster("c1", RecordWithConfigMaps("c1", true, "v1.30.1", "{}")).ok());
+  f.AddPods("c1", 10);
+  for (const char* accept : {"", kTableAccept}) {
+    auto r = f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any?groups=", accept);
+    REQUIRE(r->stream);  // it streamed
+    auto j = Fixture::Json(r);
+    CHECK((j.contains("items") ? j["items"].size() : j["rows"].size()) == 16);
+    if (j.contains("items")) CHECK(j["resourceTypes"].size() == 1);
+    CHECK_FALSE(j.contains("continue"));
+    bool warned = false;
+    for (auto& w : Fixture::Warnings(r)) warned |= w.find("c2 is not ready") != std::string::npos;
+    CHECK(warned);  // c2's pods come last, after the headers left
+  }
+  auto paged = Fixture::Json(f.Get("/apis/clusterpedia.io/v1beta1/collectionresources/any?groups=&limit=5"));
+  CHECK(paged["items"].size() == 5);
+  CHECK(paged.contains("continue"));
 }
 
 }  // namespace pedia::server

@@ -29,6 +29,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/json_text.h"
 #include "base/log.h"
 
 namespace pedia::http {
@@ -56,9 +57,9 @@ int HexValue(char c) {
 }
 
 std::string StatusBodyJson(int code, std::string_view reason, std::string_view message) {
-  std::string body = R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":")";
-  body += message;  // callers pass fixed ASCII text without quotes
-  body += R"(","reason":")";
+  std::string body = R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":)";
+  AppendJsonQuoted(body, message);
+  body += R"(,"reason":")";
   body += reason;
   body += R"(","code":)";
   body += std::to_string(code);
@@ -155,6 +156,11 @@ class StreamImpl : public ResponseStream {
     return close_requested_ || ended_;
   }
   size_t PendingBytes() const override { return pending_.load(); }
+  bool WaitWritable(size_t max_pending) override {
+    std::unique_lock lock(mu_);
+    drained_.wait(lock, [&] { return close_requested_ || ended_ || pending_.load() <= max_pending; });
+    return !(close_requested_ || ended_);
+  }
   void OnClosed(std::function<void()> cb) override {
     std::unique_lock lock(mu_);
     if (ended_) {
@@ -183,7 +189,15 @@ class StreamImpl : public ResponseStream {
     }
     return false;
   }
-  void Written(size_t bytes) { pending_ -= bytes; }
+  void Written(size_t bytes) {
+    {
+      // Under mu_ so that a WaitWritable() between its check and its wait
+      // cannot miss the wake-up.
+      std::lock_guard lock(mu_);
+      pending_ -= bytes;
+    }
+    drained_.notify_all();
+  }
   // Marks the stream ended and runs the callbacks once.
   void End() {
     std::vector<std::function<void()>> callbacks;
@@ -196,6 +210,7 @@ class StreamImpl : public ResponseStream {
       pending_ = 0;
       callbacks.swap(callbacks_);
     }
+    drained_.notify_all();
     for (auto& cb : callbacks) cb();
   }
   void PushRaw(std::string bytes) {
@@ -209,6 +224,7 @@ class StreamImpl : public ResponseStream {
 
   std::weak_ptr<SessionBase> session_;
   mutable std::mutex mu_;
+  std::condition_variable drained_;  // pending_ went down, or the stream ended
   std::deque<std::string> queue_;
   std::atomic<size_t> pending_{0};
   bool close_requested_ = false;
@@ -217,12 +233,21 @@ class StreamImpl : public ResponseStream {
   std::vector<std::function<void()>> callbacks_;
 };
 
+// One request's answer slot, shared by the session and the request's
+// Responder: whoever flips `answered` first answers (the handler, or the
+// transport's 504 at the deadline).  generation tells a late answer from
+// one for the connection's current request.
+struct RequestSlot {
+  std::atomic<bool> answered{false};
+  uint64_t generation = 0;
+};
+
 class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
   virtual ~SessionBase() = default;
   // Any thread.
-  virtual void PostResponse(Response response) = 0;
-  virtual std::shared_ptr<ResponseStream> PostStream(int status, Headers headers) = 0;
+  virtual void PostResponse(uint64_t generation, Response response) = 0;
+  virtual std::shared_ptr<ResponseStream> PostStream(uint64_t generation, int status, Headers headers) = 0;
   virtual void PostPump() = 0;
   virtual void PostShutdown() = 0;
   // Only after the I/O threads are joined: ends the stream and closes the
@@ -255,6 +280,7 @@ void StreamImpl::Close() {
     if (close_requested_ || ended_) return;
     close_requested_ = true;
   }
+  drained_.notify_all();
   Kick();
 }
 
@@ -268,24 +294,26 @@ void StreamImpl::Kick() {
 
 class ResponderImpl : public Responder {
  public:
-  explicit ResponderImpl(std::shared_ptr<SessionBase> session) : session_(std::move(session)) {}
+  ResponderImpl(std::shared_ptr<SessionBase> session, std::shared_ptr<RequestSlot> slot)
+      : session_(std::move(session)), slot_(std::move(slot)) {}
   ~ResponderImpl() override {
-    if (!answered_.exchange(true)) {
-      session_->PostResponse(FixedStatus(500, "InternalError", "the handler gave no response"));
+    if (!slot_->answered.exchange(true)) {
+      session_->PostResponse(slot_->generation, FixedStatus(500, "InternalError", "the handler gave no response"));
     }
   }
-  void Send(Response response) override {
-    if (answered_.exchange(true)) return;
-    session_->PostResponse(std::move(response));
+  bool TrySend(Response response) override {
+    if (slot_->answered.exchange(true)) return false;
+    session_->PostResponse(slot_->generation, std::move(response));
+    return true;
   }
   std::shared_ptr<ResponseStream> Stream(int status, Headers headers) override {
-    if (answered_.exchange(true)) return nullptr;
-    return session_->PostStream(status, std::move(headers));
+    if (slot_->answered.exchange(true)) return nullptr;
+    return session_->PostStream(slot_->generation, status, std::move(headers));
   }
 
  private:
   std::shared_ptr<SessionBase> session_;
-  std::atomic<bool> answered_{false};
+  std::shared_ptr<RequestSlot> slot_;
 };
 
 // Registry of live sessions so that Stop() can reach them.
@@ -327,7 +355,8 @@ class Session : public SessionBase {
         stream_(std::move(stream)),
         core_(std::move(core)),
         registry_(std::move(registry)),
-        remote_(std::move(remote)) {}
+        remote_(std::move(remote)),
+        deadline_(stream_.get_executor()) {}
 
   ~Session() override {
     if (stream_impl_) stream_impl_->End();
@@ -339,22 +368,23 @@ class Session : public SessionBase {
     net::dispatch(stream_.get_executor(), [self = Self()] { self->Begin(); });
   }
 
-  void PostResponse(Response response) override {
+  void PostResponse(uint64_t generation, Response response) override {
     std::shared_lock lock(core_->post_mu);
     if (core_->io_stopped) return;
-    net::post(stream_.get_executor(),
-              [self = Self(), r = std::move(response)]() mutable { self->WriteWhole(std::move(r)); });
+    net::post(stream_.get_executor(), [self = Self(), generation, r = std::move(response)]() mutable {
+      self->OnHandlerResponse(generation, std::move(r));
+    });
   }
 
-  std::shared_ptr<ResponseStream> PostStream(int status, Headers headers) override {
+  std::shared_ptr<ResponseStream> PostStream(uint64_t generation, int status, Headers headers) override {
     auto impl = std::make_shared<StreamImpl>(weak_from_this());
     std::shared_lock lock(core_->post_mu);
     if (core_->io_stopped) {
       impl->End();
       return impl;
     }
-    net::post(stream_.get_executor(), [self = Self(), impl, status, h = std::move(headers)]() mutable {
-      self->BeginStream(impl, status, std::move(h));
+    net::post(stream_.get_executor(), [self = Self(), generation, impl, status, h = std::move(headers)]() mutable {
+      self->BeginStream(generation, impl, status, std::move(h));
     });
     return impl;
   }
@@ -428,6 +458,9 @@ class Session : public SessionBase {
   void DoRead() {
     if (core_->stopping) return DoClose();
     state_ = State::kReading;
+    method_.clear();
+    target_.clear();
+    user_agent_.clear();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(core_->options.max_header_bytes));
     parser_->body_limit(core_->options.max_body_bytes);
@@ -435,7 +468,32 @@ class Session : public SessionBase {
     bhttp::async_read(stream_, buffer_, *parser_, [self = Self()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
+  // The request line and User-Agent of the request being read, for
+  // reporting transport answers; nothing when the header was not complete.
+  void NoteRequestLine() {
+    if (!parser_ || !parser_->is_header_done()) return;
+    const auto& header = parser_->get();
+    method_ = std::string(header.method_string());
+    target_ = std::string(header.target());
+    user_agent_ = std::string(header[bhttp::field::user_agent]);
+    received_ = std::chrono::steady_clock::now();
+  }
+
+  void Report(int status, std::string_view reason) {
+    if (!core_->options.on_transport_answer) return;
+    TransportAnswer a;
+    a.status = status;
+    a.reason = std::string(reason);
+    a.method = method_;
+    a.target = target_;
+    a.user_agent = user_agent_;
+    a.remote_address = remote_;
+    if (!method_.empty()) a.latency = std::chrono::steady_clock::now() - received_;
+    core_->options.on_transport_answer(a);
+  }
+
   void OnRead(beast::error_code ec) {
+    NoteRequestLine();
     if (ec == bhttp::error::header_limit) {
       return WriteFixedAndClose(431, "RequestHeaderFieldsTooLarge", "request headers too large");
     }
@@ -458,18 +516,6 @@ class Session : public SessionBase {
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
 
-    if (core_->stopping) {
-      return WriteFixedAndClose(503, "ServiceUnavailable", "the server is shutting down");
-    }
-    int limit = core_->options.max_requests_inflight;
-    int now = ++core_->inflight;
-    counted_inflight_ = true;
-    if (limit > 0 && now > limit) {
-      Response r = FixedStatus(429, "TooManyRequests", "Too many requests, please try again later.");
-      r.headers.emplace_back("Retry-After", "1");
-      return WriteWhole(std::move(r));
-    }
-
     Request request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -484,10 +530,72 @@ class Session : public SessionBase {
     request.body = std::move(message.body());
     request.remote_address = remote_;
     request.client_cert = cert_;
+    long_running_ = core_->options.long_running && core_->options.long_running(request);
 
+    if (core_->stopping) {
+      return WriteFixedAndClose(503, "ServiceUnavailable", "the server is shutting down");
+    }
+    if (!long_running_) {
+      int limit = core_->options.max_requests_inflight;
+      int now = ++core_->inflight;
+      counted_inflight_ = true;
+      if (limit > 0 && now > limit) {
+        Response r = FixedStatus(429, "TooManyRequests", "Too many requests, please try again later.");
+        r.headers.emplace_back("Retry-After", "1");
+        Report(429, "TooManyRequests");
+        return WriteWhole(std::move(r));
+      }
+    }
+
+    slot_ = std::make_shared<RequestSlot>();
+    slot_->generation = ++generation_;
+    deadline_passed_ = false;
     state_ = State::kHandling;
     Lowest().expires_never();
-    core_->handler(std::move(request), std::make_shared<ResponderImpl>(shared_from_this()));
+    if (core_->options.handling_deadline && !long_running_) {
+      deadline_.expires_after(core_->options.request_timeout);
+      deadline_.async_wait([self = Self(), generation = generation_](beast::error_code ec) {
+        if (!ec && generation == self->generation_) self->OnDeadline();
+      });
+    }
+    core_->handler(std::move(request), std::make_shared<ResponderImpl>(shared_from_this(), slot_));
+  }
+
+  // The request deadline passed (strand).
+  void OnDeadline() {
+    auto seconds = std::chrono::duration<double>(core_->options.request_timeout).count();
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%gs", seconds);
+    switch (state_) {
+      case State::kHandling:
+        if (!slot_->answered.exchange(true)) {
+          // The handler's work goes on (a storage call cannot be cancelled);
+          // its answer will find the slot taken and be dropped.
+          PEDIA_LOG_WARNING("request deadline passed before the handler answered; answering 504",
+                            {"verb", method_}, {"URI", target_}, {"timeout", limit});
+          Report(504, "Timeout");
+          return WriteFixedAndClose(
+              504, "Timeout",
+              std::string("Timeout: request did not complete within ") + limit +
+                  "\nHINT: narrow the request (limit, labelSelector, namespace) or raise --request-timeout");
+        }
+        // The answer is already posted to this strand; a stream that starts
+        // now would outlive the deadline, so it is refused when it arrives.
+        deadline_passed_ = true;
+        return;
+      case State::kStreaming:
+        PEDIA_LOG_WARNING("request deadline passed while the response was streaming; closing the connection",
+                          {"verb", method_}, {"URI", target_}, {"timeout", limit},
+                          {"pendingBytes", static_cast<int64_t>(stream_impl_ ? stream_impl_->PendingBytes() : 0)});
+        return AbortStream();
+      default:  // a whole response being written has its own write timeout
+        return;
+    }
+  }
+
+  void OnHandlerResponse(uint64_t generation, Response response) {
+    if (generation != generation_ || state_ != State::kHandling) return;  // answered 504 already, or closed
+    WriteWhole(std::move(response));
   }
 
   void ReleaseInflight() {
@@ -498,6 +606,7 @@ class Session : public SessionBase {
   }
 
   void WriteFixedAndClose(int code, std::string_view reason, std::string_view message) {
+    if (code != 504) Report(code, reason);  // OnDeadline reports before it logs
     keep_alive_ = false;
     WriteWhole(FixedStatus(code, reason, message));
   }
@@ -505,6 +614,7 @@ class Session : public SessionBase {
   void WriteWhole(Response response) {
     if (state_ == State::kClosed) return ReleaseInflight();
     state_ = State::kWriting;
+    deadline_.cancel();  // the write has its own timeout below
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->result(static_cast<unsigned>(response.status));
     res->version(11);
@@ -521,11 +631,16 @@ class Session : public SessionBase {
     });
   }
 
-  void BeginStream(std::shared_ptr<StreamImpl> impl, int status, Headers headers) {
-    // Long-running requests do not count against max-requests-inflight, as
-    // in kube-apiserver.
-    ReleaseInflight();
-    if (state_ == State::kClosed) return impl->End();
+  void BeginStream(uint64_t generation, std::shared_ptr<StreamImpl> impl, int status, Headers headers) {
+    // A non-long-running stream keeps its in-flight slot until it ends
+    // (DoClose releases it): a streaming list is work in flight too.
+    if (generation != generation_ || state_ != State::kHandling) return impl->End();
+    if (deadline_passed_) {
+      PEDIA_LOG_WARNING("request deadline passed before the response could stream; closing the connection",
+                        {"verb", method_}, {"URI", target_});
+      impl->End();
+      return DoClose();
+    }
     state_ = State::kStreaming;
     stream_impl_ = impl;
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) + "\r\n";
@@ -575,7 +690,9 @@ class Session : public SessionBase {
         DoClose();
         break;
       case State::kStreaming:
-        if (stream_impl_) stream_impl_->Close();
+        // A watch ends now; a deadline-bounded response (a streaming list)
+        // is in-flight work that may finish within the grace period.
+        if (stream_impl_ && !(core_->options.handling_deadline && !long_running_)) stream_impl_->Close();
         break;
       default:  // handling or writing: closes after the response (stopping)
         break;
@@ -585,6 +702,7 @@ class Session : public SessionBase {
   void DoClose() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
+    deadline_.cancel();  // its wait holds this session alive
     ReleaseInflight();
     if (stream_impl_) stream_impl_->End();
     beast::error_code ignored;
@@ -608,6 +726,14 @@ class Session : public SessionBase {
   std::shared_ptr<StreamImpl> stream_impl_;
   std::string current_;
   bool writing_ = false;
+  // The current request (strand only).
+  net::steady_timer deadline_;
+  std::shared_ptr<RequestSlot> slot_;
+  uint64_t generation_ = 0;
+  bool long_running_ = false;
+  bool deadline_passed_ = false;
+  std::string method_, target_, user_agent_;
+  std::chrono::steady_clock::time_point received_;
 };
 
 struct Server::Impl {

@@ -9,6 +9,21 @@
 // one (watch streams, large lists).  Keep-alive, header/body size limits,
 // request timeouts and --max-requests-inflight are enforced here.
 //
+// Deadlines, as kube-apiserver's --request-timeout (ServerOptions::
+// handling_deadline, which the apiserver turns on): every request that is
+// not long-running (ServerOptions::long_running says which: watches) must
+// be answered and written within request_timeout.  When the
+// deadline passes before the handler answered, the transport answers 504
+// (a Status with reason Timeout) itself and the handler's late answer is
+// dropped (Responder::TrySend returns false, Stream() returns a closed
+// stream); when it passes while a response streams, the connection is
+// closed, which the client sees as a truncated body.  The handler's work
+// itself is not interrupted: it must only tolerate being ignored.
+//
+// Answers the transport gives itself (400, 413, 431, 429, 503, 504) never
+// reach the handler; ServerOptions::on_transport_answer reports them so
+// that metrics and request logs see every request.
+//
 // TLS: with client_ca_files set, a client certificate is requested (not
 // required) and verified against those CAs; the verified subject reaches the
 // handler in Request::client_cert.  Requests without a certificate arrive
@@ -60,6 +75,10 @@ struct Response {
 };
 
 /// A chunked response in progress.  Thread-safe.
+///
+/// Back-pressure: Write() never blocks; a producer that can wait (a list
+/// read on a worker thread) calls WaitWritable() between batches so that a
+/// slow client holds at most about max_pending bytes in memory.
 class ResponseStream {
  public:
   virtual ~ResponseStream() = default;
@@ -71,6 +90,11 @@ class ResponseStream {
   virtual bool IsClosed() const = 0;
   /// Bytes queued but not yet on the socket, for back-pressure.
   virtual size_t PendingBytes() const = 0;
+  /// Blocks until PendingBytes() <= max_pending (true) or the stream ended
+  /// (false: stop producing).  Never call it on an I/O thread: the socket
+  /// drains there.  It cannot wait forever: a non-long-running request's
+  /// deadline ends the stream, and a watch (no deadline) does not call it.
+  virtual bool WaitWritable(size_t max_pending) = 0;
   /// cb runs once, on an I/O thread, when the stream ends for any reason
   /// (client disconnect, Close(), server shutdown).  Set it right after
   /// Stream(); if the stream already ended, cb runs at once.
@@ -81,8 +105,26 @@ class ResponseStream {
 class Responder {
  public:
   virtual ~Responder() = default;
-  virtual void Send(Response response) = 0;
+  /// Sends a whole response.  Returns false when it was dropped because the
+  /// request already has an answer: a second call, or the 504 the transport
+  /// gave when the request deadline passed.  Only wrappers that count
+  /// answers (metrics) need the result; handlers call Send().
+  virtual bool TrySend(Response response) = 0;
+  void Send(Response response) { TrySend(std::move(response)); }
+  /// Starts a chunked response.  nullptr when the request already has an
+  /// answer (see TrySend) or the server is shutting down.
   virtual std::shared_ptr<ResponseStream> Stream(int status, Headers headers) = 0;
+};
+
+/// An answer the transport gave without the handler: a malformed (400),
+/// too large (413, 431) or refused (429 over --max-requests-inflight, 503
+/// while shutting down) request, or a 504 past the request deadline.
+/// method and target are empty when the request line was never read.
+struct TransportAnswer {
+  int status = 0;
+  std::string reason;  // the Status reason: "TooManyRequests", "Timeout", ...
+  std::string method, target, remote_address, user_agent;
+  std::chrono::nanoseconds latency{0};  // since the request was read; 0 before
 };
 
 using Handler = std::function<void(Request&& request, std::shared_ptr<Responder> responder)>;
@@ -96,9 +138,23 @@ struct ServerOptions {
   int io_threads = 2;
   size_t max_header_bytes = 64 * 1024;
   size_t max_body_bytes = 8 * 1024 * 1024;
-  std::chrono::seconds request_timeout{60};  // reading a request; not streams
-  std::chrono::seconds idle_timeout{90};     // keep-alive between requests
-  int max_requests_inflight = 0;             // 0: unlimited; else 429 beyond it
+  /// Reading a request; with handling_deadline, also handling and writing
+  /// it unless it is long-running (504 or a closed stream past it).
+  /// Milliseconds so that tests can use short deadlines.
+  std::chrono::milliseconds request_timeout{60000};
+  /// Off for servers whose streams are all long-running by nature (kubesim,
+  /// test members): they keep deadlines for reading only.
+  bool handling_deadline = false;
+  std::chrono::milliseconds idle_timeout{90000};  // keep-alive between requests
+  /// 0: unlimited; else 429 beyond it.  Long-running requests do not count,
+  /// as in kube-apiserver; every other request holds its slot until its
+  /// response is written, streamed lists included.
+  int max_requests_inflight = 0;
+  /// Says which requests are long-running (no deadline, not counted in
+  /// flight): the apiserver's watches.  Unset: none.  Runs on an I/O thread.
+  std::function<bool(const Request&)> long_running;
+  /// Called on an I/O thread for every TransportAnswer.  Must not block.
+  std::function<void(const TransportAnswer&)> on_transport_answer;
 };
 
 class Server {
@@ -114,7 +170,9 @@ class Server {
   /// The bound port (after Start()).
   int port() const;
   /// Graceful: stops accepting, lets in-flight requests finish for up to
-  /// grace, closes streams, joins the threads.  Idempotent.
+  /// grace (with handling_deadline, streaming responses that are not
+  /// long-running included), ends the other streams at once, closes what is
+  /// left after grace, joins the threads.  Idempotent.
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 
  private:

@@ -488,3 +488,252 @@ TEST_CASE("garbage is answered 400 and pipelined requests are answered in order"
 }
 
 }  // namespace pedia::http
+
+namespace pedia::http {
+namespace {
+
+// Collects the answers the transport gave itself.
+struct TransportLog {
+  std::mutex mu;
+  std::vector<TransportAnswer> answers;
+  void Add(const TransportAnswer& a) {
+    std::lock_guard lock(mu);
+    answers.push_back(a);
+  }
+  bool Has(int status) {
+    std::lock_guard lock(mu);
+    for (const auto& a : answers) {
+      if (a.status == status) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the request deadline answers 504 and drops the handler's late answer", "[server]") {
+  ServerOptions options;
+  options.request_timeout = std::chrono::milliseconds(300);
+  options.handling_deadline = true;
+  options.long_running = [](const Request& r) { return r.path == "/watch"; };
+  TransportLog log;
+  options.on_transport_answer = [&](const TransportAnswer& a) { log.Add(a); };
+  Flag release, late_done, watch_started, slow_stream_closed;
+  std::atomic<bool> late_taken{true};
+  std::shared_ptr<ResponseStream> watch;
+  std::mutex mu;
+  Server server(options, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    if (req.path == "/block") {
+      // A storage call that cannot be cancelled: it ends when released, long
+      // after the deadline, and its answer must be dropped safely.
+      std::thread([&, responder] {
+        release.WaitFor(std::chrono::seconds(10));
+        late_taken = responder->TrySend(Text("too late"));
+        late_done.Set();
+      }).detach();
+      return;
+    }
+    if (req.path == "/watch") {
+      std::lock_guard lock(mu);
+      watch = responder->Stream(200, {});
+      watch->Write("{}\n");
+      watch_started.Set();
+      return;
+    }
+    if (req.path == "/slow-stream") {
+      auto stream = responder->Stream(200, {});
+      stream->OnClosed([&] { slow_stream_closed.Set(); });
+      stream->Write("partial");  // never closed by the handler
+      return;
+    }
+    responder->Send(Text("ok"));
+  });
+  REQUIRE(server.Start().ok());
+  // A long-running stream has no deadline.
+  std::thread watcher([&] { GetOnce(Url(server, "/watch")); });
+  REQUIRE(watch_started.WaitFor(std::chrono::seconds(5)));
+
+  auto start = std::chrono::steady_clock::now();
+  auto timed_out = GetOnce(Url(server, "/block"));
+  CHECK(timed_out.status == 504);
+  CHECK(timed_out.body.find("\"reason\":\"Timeout\"") != std::string::npos);
+  CHECK(timed_out.body.find("\"code\":504") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));  // liveness only
+  CHECK(log.Has(504));
+  release.Set();
+  REQUIRE(late_done.WaitFor(std::chrono::seconds(5)));
+  CHECK_FALSE(late_taken);  // dropped: the transport answered
+
+  // Past the deadline a non-long-running stream is cut; the watch is not.
+  GetOnce(Url(server, "/slow-stream"));
+  CHECK(slow_stream_closed.WaitFor(std::chrono::seconds(5)));
+  {
+    std::lock_guard lock(mu);
+    CHECK_FALSE(watch->IsClosed());
+    watch->Close();
+  }
+  watcher.join();
+  CHECK(GetOnce(Url(server, "/fast")).status == 200);
+  server.Stop();
+}
+
+TEST_CASE("in-flight slots: a streaming response holds one, a watch does not; refusals are reported",
+          "[server]") {
+  ServerOptions options;
+  options.max_requests_inflight = 1;
+  options.max_header_bytes = 2048;
+  options.max_body_bytes = 16;
+  options.long_running = [](const Request& r) { return r.path == "/watch"; };
+  TransportLog log;
+  options.on_transport_answer = [&](const TransportAnswer& a) { log.Add(a); };
+  Flag streaming;
+  std::shared_ptr<ResponseStream> held;
+  std::mutex mu;
+  Server server(options, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    if (req.path == "/list" || req.path == "/watch") {
+      std::lock_guard lock(mu);
+      held = responder->Stream(200, {});
+      held->Write("[");
+      streaming.Set();
+      return;
+    }
+    responder->Send(Text("ok"));
+  });
+  REQUIRE(server.Start().ok());
+  std::thread lister([&] { GetOnce(Url(server, "/list")); });
+  REQUIRE(streaming.WaitFor(std::chrono::seconds(5)));
+  auto refused = GetOnce(Url(server, "/other"));
+  CHECK(refused.status == 429);  // the streaming list still holds the only slot
+  CHECK(log.Has(429));
+  {
+    std::lock_guard lock(mu);
+    held->Write("]");
+    held->Close();
+  }
+  lister.join();
+  // A watch holds no slot.
+  {
+    std::lock_guard lock(streaming.mu);
+    streaming.set = false;
+  }
+  std::thread watcher([&] { GetOnce(Url(server, "/watch")); });
+  REQUIRE(streaming.WaitFor(std::chrono::seconds(5)));
+  CHECK(GetOnce(Url(server, "/other")).status == 200);
+  {
+    std::lock_guard lock(mu);
+    held->Close();
+  }
+  watcher.join();
+
+  CurlOptions big;
+  big.headers.push_back("X-Big: " + std::string(4096, 'a'));
+  CHECK(GetOnce(Url(server, "/x"), big).status == 431);
+  CHECK(log.Has(431));
+  int fd = Connect(server.port());
+  REQUIRE(fd >= 0);
+  std::string garbage = "NOT HTTP AT ALL\r\n\r\n";
+  REQUIRE(::send(fd, garbage.data(), garbage.size(), 0) == static_cast<ssize_t>(garbage.size()));
+  std::string got;
+  CHECK(ReadUntilClosed(fd, &got));
+  ::close(fd);
+  CHECK(log.Has(400));
+  {
+    std::lock_guard lock(log.mu);
+    for (const auto& a : log.answers) {
+      if (a.status == 429) {
+        CHECK(a.method == "GET");
+        CHECK(a.target == "/other");
+        CHECK(a.reason == "TooManyRequests");
+      }
+    }
+  }
+  server.Stop();
+}
+
+TEST_CASE("WaitWritable holds a producer while a slow client has too much queued", "[server]") {
+  constexpr size_t kChunk = 64 * 1024, kBound = 256 * 1024, kTotal = 4 * 1024 * 1024;
+  std::atomic<size_t> max_pending{0};
+  Flag blocked, done;
+  Server server({}, [&](Request&&, std::shared_ptr<Responder> responder) {
+    std::thread([&, responder] {
+      auto stream = responder->Stream(200, {});
+      for (size_t sent = 0; sent < kTotal; sent += kChunk) {
+        if (stream->PendingBytes() > kBound) blocked.Set();  // the client is not reading
+        if (!stream->WaitWritable(kBound)) break;
+        stream->Write(std::string(kChunk, 'x'));
+        max_pending = std::max<size_t>(max_pending, stream->PendingBytes());
+      }
+      stream->Close();
+      done.Set();
+    }).detach();
+  });
+  REQUIRE(server.Start().ok());
+  int fd = Connect(server.port());
+  REQUIRE(fd >= 0);
+  std::string req = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  // Read nothing until the producer had to wait: then read it all.
+  REQUIRE(blocked.WaitFor(std::chrono::seconds(10)));
+  std::string got;
+  CHECK(ReadUntilClosed(fd, &got));
+  ::close(fd);
+  REQUIRE(done.WaitFor(std::chrono::seconds(5)));
+  CHECK(max_pending <= kBound + kChunk + 64);  // + one chunk's framing and the head
+  CHECK(got.size() > kTotal);                  // all of it arrived, chunk-framed
+  server.Stop();
+}
+
+}  // namespace pedia::http
+
+namespace pedia::http {
+
+TEST_CASE("Stop lets a deadline-bounded streaming response finish and ends a watch", "[server]") {
+  ServerOptions options;
+  options.handling_deadline = true;
+  options.long_running = [](const Request& r) { return r.path == "/watch"; };
+  Flag list_started, watch_started;
+  std::shared_ptr<ResponseStream> list, watch;
+  std::mutex mu;
+  Server server(options, [&](Request&& req, std::shared_ptr<Responder> responder) {
+    std::lock_guard lock(mu);
+    if (req.path == "/watch") {
+      watch = responder->Stream(200, {});
+      watch->Write("w");
+      watch_started.Set();
+    } else {
+      list = responder->Stream(200, {});
+      list->Write("[1,");
+      list_started.Set();
+    }
+  });
+  REQUIRE(server.Start().ok());
+  int port = server.port();
+  CurlResult list_result, watch_result;
+  std::thread lister([&] { list_result = GetOnce(Url(server, "/list")); });
+  std::thread watcher([&] { watch_result = GetOnce(Url(server, "/watch")); });
+  REQUIRE(list_started.WaitFor(std::chrono::seconds(5)));
+  REQUIRE(watch_started.WaitFor(std::chrono::seconds(5)));
+  std::thread stopper([&] { server.Stop(std::chrono::seconds(10)); });
+  // Once nothing is accepted any more the shutdown is under way: the list
+  // still gets to finish.
+  for (int i = 0; i < 500; ++i) {
+    int fd = Connect(port);
+    if (fd < 0) break;
+    ::close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    std::lock_guard lock(mu);
+    CHECK(list->Write("2]"));
+    list->Close();
+  }
+  stopper.join();
+  lister.join();
+  watcher.join();
+  CHECK(list_result.body == "[1,2]");
+  CHECK(watch_result.body == "w");
+  std::lock_guard lock(mu);
+  CHECK(watch->IsClosed());
+}
+
+}  // namespace pedia::http

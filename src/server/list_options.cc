@@ -147,6 +147,10 @@ class Parser {
           return ApiError::BadParameter(key, "must be None, Metadata or Object, got \"" + value + "\"");
         }
         out_->include_object = value;
+      } else if (key == "injectEvents") {
+        bool inject = false;
+        if (!ParseBool(value, &inject)) return BadBool(key, value);
+        if (inject) return NoEventInjection(key);
       } else if (key == "whereSQL" || key == "whereSQLStatement" || key == "whereSQLParam" ||
                  key == "whereSQLJSONParams") {
         return ApiError::BadParameter(key,
@@ -196,6 +200,16 @@ class Parser {
  private:
   static void Append(std::vector<std::string>* list, std::string_view value) {
     for (std::string& v : SplitList(value)) list->push_back(std::move(v));
+  }
+
+  // injectEvents asks for each object's events in the annotation
+  // shadow.clusterpedia.io/events (§4.4, §6.7); pedia syncs no events beside
+  // the objects they concern, so it cannot add them.
+  static ApiError NoEventInjection(std::string_view parameter) {
+    return ApiError::BadParameter(parameter,
+                                  "injecting events (annotation shadow.clusterpedia.io/events) is not supported by "
+                                  "pedia yet\nHINT: list the events themselves, e.g. kubectl get events "
+                                  "--field-selector involvedObject.name=<name>, or leave it false");
   }
 
   static ApiError BadBool(std::string_view key, std::string_view value) {
@@ -295,8 +309,16 @@ class Parser {
         if (!ParseBool(first, &b)) return BadBool(label, first);
         if (!q.with_remaining_count) q.with_remaining_count = b;
         remaining_from_label_ = true;
-      } else if (name == "inject-events" || name == "forward") {
-        // Accepted; pedia neither stores events beside objects nor proxies.
+      } else if (name == "inject-events") {
+        bool inject = false;
+        if (!ParseBool(first, &inject)) return BadBool(label, first);
+        if (inject) return NoEventInjection(label);
+      } else if (name == "forward") {
+        // Clusterpedia drops this requirement whatever its operator and value
+        // and proxies the request to the member cluster (§4.3 step 1, §4.7).
+        return ApiError::BadParameter(label,
+                                      "forwarding requests to member clusters is not supported by pedia yet\n"
+                                      "HINT: drop the label; pedia answers from the synced objects in storage");
       } else {
         return ApiError::BadParameter(label, "unknown search label\nHINT: see clusterpedia.io search labels");
       }
