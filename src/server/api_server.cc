@@ -38,6 +38,17 @@ constexpr const char* kJson = "application/json";
 // larger (see RunList).
 constexpr int64_t kCustomOrderPageFactor = 8;
 
+// In a storage row callback, after a row was appended to buf: once a
+// stream is open and buf holds flush_bytes, queue it on the stream.  Never
+// waits, because the layer's lock is held (the wait for a slow client
+// happens between storage reads).  False when the client is gone.
+bool QueueWhenFull(http::ResponseStream* stream, size_t flush_bytes, std::string& buf) {
+  if (!stream || buf.size() < flush_bytes) return true;
+  if (!stream->Write(std::move(buf))) return false;
+  buf.clear();
+  return true;
+}
+
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -883,14 +894,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
             ++emitted;
             warnings.Saw(row.cluster);
             body.Row(row, &buf);
-            if (!stream || buf.size() < options.list_flush_bytes) return true;
-            // Never wait here (the layer's lock is held): queue and go on.
-            if (!stream->Write(std::move(buf))) {
-              client_gone = true;
-              return false;
-            }
-            buf.clear();
-            return true;
+            if (QueueWhenFull(stream.get(), options.list_flush_bytes, buf)) return true;
+            client_gone = true;
+            return false;
           },
           &page);
       if (!s.ok() || client_gone) {
@@ -1448,14 +1454,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
                 types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
                          ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";
               }
-              if (!stream || buf.size() < options.list_flush_bytes) return true;
-              // Never wait here (the layer's lock is held): queue and go on.
-              if (!stream->Write(std::move(buf))) {
-                client_gone = true;
-                return false;
-              }
-              buf.clear();
-              return true;
+              if (QueueWhenFull(stream.get(), options.list_flush_bytes, buf)) return true;
+              client_gone = true;
+              return false;
             },
             &summary);
         if (!s.ok()) return fail(s);

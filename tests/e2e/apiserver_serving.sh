@@ -19,13 +19,6 @@ kubesim=$2
 src=$3
 T=$(mktemp -d /tmp/pedia-e2e-serving-XXXXXX)
 pids=()
-own_mdb=
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  [[ -n $own_mdb ]] && "$src/tests/lib/mariadb.sh" stop "$T/mdb" >/dev/null 2>&1
-  rm -rf "$T"
-}
-trap cleanup EXIT
 current_log=
 fail() {
   echo "FAIL: $*"
@@ -34,6 +27,7 @@ fail() {
 }
 lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 source "$lib/e2e.sh"
+trap e2e_cleanup EXIT
 
 # stop_clean PID LOG: SIGTERM, then the process must exit 0 within 10 s
 # (liveness), having logged no error and its last words.
@@ -145,17 +139,7 @@ grep -q 'using the self-signed serving certificate' "$T/selfsigned-2.log" || fai
 echo "ok: the self-signed pair is reused on restart"
 
 # --- 4. `pedia apiserver` over MariaDB stops as cleanly.
-if [[ -z ${PEDIA_TEST_MYSQL_HOST:-} ]]; then
-  eval "$("$src/tests/lib/mariadb.sh" start "$T/mdb")" || fail "cannot start MariaDB"
-  own_mdb=1
-fi
-cat >"$T/storage.yaml" <<YAML
-type: mysql
-host: $PEDIA_TEST_MYSQL_HOST
-port: $PEDIA_TEST_MYSQL_PORT
-user: ${PEDIA_TEST_MYSQL_USER:-root}
-database: pedia_e2e_serving_$$
-YAML
+e2e_mariadb_config "pedia_e2e_serving_$$" "$T/storage.yaml" || fail "cannot start MariaDB"
 port=$(free_port)
 current_log=$T/apiserver.log
 "$pedia" apiserver --storage-name internal --storage-config "$T/storage.yaml" --bind-address 127.0.0.1 \

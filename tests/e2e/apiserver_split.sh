@@ -11,13 +11,6 @@ src=$3
 command -v kubectl >/dev/null || { echo "kubectl is not installed"; exit 1; }
 T=$(mktemp -d /tmp/pedia-e2e-split-XXXXXX)
 pids=()
-own_mdb=
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  [[ -n $own_mdb ]] && "$src/tests/lib/mariadb.sh" stop "$T/mdb" >/dev/null 2>&1
-  rm -rf "$T"
-}
-trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
   echo "--- apiserver log (tail)"; tail -15 "$T/apiserver.log" || true
@@ -26,19 +19,10 @@ fail() {
 }
 lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 source "$lib/e2e.sh"
+trap e2e_cleanup EXIT
 
-if [[ -z ${PEDIA_TEST_MYSQL_HOST:-} ]]; then
-  eval "$("$src/tests/lib/mariadb.sh" start "$T/mdb")" || fail "cannot start MariaDB"
-  own_mdb=1
-fi
 db=pedia_e2e_split_$$
-cat >"$T/storage.yaml" <<YAML
-type: mysql
-host: $PEDIA_TEST_MYSQL_HOST
-port: $PEDIA_TEST_MYSQL_PORT
-user: ${PEDIA_TEST_MYSQL_USER:-root}
-database: $db
-YAML
+e2e_mariadb_config "$db" "$T/storage.yaml" || fail "cannot start MariaDB"
 
 "$kubesim" --clusters 2 --pods-per-cluster 20 --tls --token sim-token --ca-out "$T/pki" --client-cert-auth \
   --kubeconfig-dir "$T/kc" --state-file "$T/state.json" >"$T/kubesim.log" 2>&1 &

@@ -28,3 +28,38 @@ wait_url() {
   done
   return 1
 }
+
+# The e2e tests' shared lifetime.  A test sets T (its temp dir) and appends
+# the pids it starts to the array pids, then:
+#   trap e2e_cleanup EXIT
+#   e2e_mariadb_config DATABASE FILE   # when it needs the internal storage
+e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+e2e_own_mdb=
+
+# Kills every pid in pids, stops a MariaDB e2e_mariadb_config started, and
+# removes $T.
+e2e_cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  [[ -n $e2e_own_mdb ]] && "$e2e_lib_dir/mariadb.sh" stop "$T/mdb" >/dev/null 2>&1
+  rm -rf "$T"
+}
+
+# e2e_mariadb_config DATABASE FILE: writes to FILE an internal-storage config
+# for DATABASE on the MariaDB of tests/run (PEDIA_TEST_MYSQL_*), or on one
+# started in $T/mdb when the test runs alone.  Returns 1 when none starts.
+e2e_mariadb_config() {
+  local db=$1 file=$2 env
+  if [[ -z ${PEDIA_TEST_MYSQL_HOST:-} ]]; then
+    env=$("$e2e_lib_dir/mariadb.sh" start "$T/mdb") || return 1
+    eval "$env"
+    e2e_own_mdb=1
+  fi
+  cat >"$file" <<YAML
+type: mysql
+host: $PEDIA_TEST_MYSQL_HOST
+port: $PEDIA_TEST_MYSQL_PORT
+user: ${PEDIA_TEST_MYSQL_USER:-root}
+database: $db
+YAML
+}
