@@ -1,5 +1,8 @@
 #include "cmd/apiserver_serving.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "base/exit_status.h"
 #include "base/feature_gates.h"
 #include "base/log.h"
@@ -11,6 +14,12 @@
 #include "server/self_signed_cert.h"
 
 namespace pedia::cmd {
+namespace {
+
+// The longest SIGTERM waits for in-flight requests (see RunApiserver).
+constexpr std::chrono::milliseconds kMaxShutdownDrain{25000};
+
+}  // namespace
 
 void AddServingFlags(CLI::App* app, ServingOptions* o) {
   const char* serving = "Secure serving";
@@ -161,8 +170,10 @@ int Serve(const char* applet, const ServingOptions& o, storage::Storage* storage
   // Stop accepting first and let in-flight requests finish (each ends by its
   // deadline, so request_timeout bounds the drain; watches end at once);
   // only then stop the workers, which a request accepted in between would
-  // still have needed.
-  http_server.Stop(std::chrono::milliseconds(so.request_timeout) + std::chrono::seconds(1));
+  // still have needed.  The drain stays within a pod's default 30 s
+  // termination grace, so that pedia exits before a SIGKILL would cut it.
+  http_server.Stop(std::min<std::chrono::milliseconds>(
+      std::chrono::milliseconds(so.request_timeout) + std::chrono::seconds(1), kMaxShutdownDrain));
   api.Shutdown();
   if (on_stop) on_stop();
   PEDIA_LOG_INFO("apiserver stopped");

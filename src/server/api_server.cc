@@ -37,6 +37,8 @@ constexpr const char* kJson = "application/json";
 // Lists in an order other than the default read pages this many times
 // larger (see RunList).
 constexpr int64_t kCustomOrderPageFactor = 8;
+// The fewest rows a list page reads however large its objects are.
+constexpr int64_t kMinPageRows = 16;
 
 // In a storage row callback, after a row was appended to buf: once a
 // stream is open and buf holds flush_bytes, queue it on the stream.  Never
@@ -132,6 +134,7 @@ class MeteredResponder : public http::Responder {
     Record(code);
     return true;
   }
+  bool Answered() const override { return inner_->Answered(); }
   std::shared_ptr<http::ResponseStream> Stream(int status, http::Headers headers) override {
     std::shared_ptr<http::ResponseStream> stream = inner_->Stream(status, std::move(headers));
     if (stream)
@@ -617,7 +620,12 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
   // Offloads fn to the workers; once they stopped (shutdown), answers 503
   // rather than letting the dropped responder turn into a 500.
   void Offload(const std::shared_ptr<MeteredResponder>& responder, std::function<void()> fn) {
-    if (workers.Post(std::move(fn))) return;
+    // Under overload a queued request may pass its deadline (answered 504)
+    // before a worker is free: skip its storage work then.
+    auto run = [responder, fn = std::move(fn)] {
+      if (!responder->Answered()) fn();
+    };
+    if (workers.Post(std::move(run))) return;
     responder->Send(ErrorResponse(
         ApiError::Unavailable("the apiserver is shutting down\nHINT: retry; another replica or the restarted "
                               "apiserver will answer")));
@@ -869,14 +877,21 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     // (an index walk); in another order it must select each page's rows
     // from all matches again, so a list of N rows costs N^2/page: fewer,
     // larger pages there (more memory per page, still bounded).
-    const int64_t page_rows = options.list_page_rows <= 0 ? 0
-                              : lo.query.order_by.empty() ? options.list_page_rows
-                                                          : options.list_page_rows * kCustomOrderPageFactor;
+    const int64_t max_page_rows = options.list_page_rows <= 0 ? 0
+                                  : lo.query.order_by.empty() ? options.list_page_rows
+                                                              : options.list_page_rows * kCustomOrderPageFactor;
+    // A page is also bounded in bytes, so that large objects (a ConfigMap
+    // may hold 1 MiB) do not queue a page far past list_pending_limit: after
+    // each page its average row size sets the next page's rows.
+    int64_t page_rows = max_page_rows;
     int64_t emitted = 0;
     storage::ListSummary summary;
     std::string list_rv;
     bool first_page = true;
     for (;;) {
+      // A layer that sent more rows than asked must not turn the next
+      // page's limit into 0 (every row).
+      if (wanted > 0 && emitted >= wanted) break;
       bool last_page = page_rows == 0;
       if (wanted > 0 && (page_rows == 0 || wanted - emitted <= page_rows)) {
         q.limit = wanted - emitted;
@@ -884,6 +899,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       } else {
         q.limit = page_rows;
       }
+      int64_t page_row_count = 0;
+      size_t page_bytes = 0;
       // A remaining count is only meaningful (and only paid for) on the page
       // that ends at the client's limit.
       q.with_remaining_count = lo.query.with_remaining_count && last_page;
@@ -892,8 +909,11 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
           q,
           [&](const storage::Row& row) {
             ++emitted;
+            ++page_row_count;
             warnings.Saw(row.cluster);
+            size_t before = buf.size();
             body.Row(row, &buf);
+            page_bytes += buf.size() - before;
             if (QueueWhenFull(stream.get(), options.list_flush_bytes, buf)) return true;
             client_gone = true;
             return false;
@@ -913,6 +933,11 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       first_page = false;
       summary = std::move(page);
       if (last_page || summary.continue_token.empty()) break;
+      if (page_row_count > 0) {
+        int64_t row_bytes = std::max<int64_t>(1, static_cast<int64_t>(page_bytes) / page_row_count);
+        page_rows = std::clamp<int64_t>(static_cast<int64_t>(options.list_pending_limit) / row_bytes,
+                                        std::min(kMinPageRows, max_page_rows), max_page_rows);
+      }
       q.continue_token = summary.continue_token;
       // Between pages, outside the layer's lock.
       if (!stream && buf.size() >= options.list_flush_bytes) {
@@ -1557,13 +1582,13 @@ http::Handler ApiServer::AsHandler() {
 void ApiServer::Shutdown() { impl_->Shutdown(); }
 
 bool ApiServer::IsLongRunning(const http::Request& request) {
-  for (const auto& [key, value] : http::ParseQuery(request.query)) {
-    // Go's strconv.ParseBool, as the watch parameter is decoded.
-    if (key == "watch")
-      return value == "1" || value == "t" || value == "T" || value == "true" || value == "TRUE" || value == "True";
-  }
+  // Only a Kubernetes resource path serves watches; decided exactly as the
+  // handler decides (a request the transport thought short but the handler
+  // watched would hit the deadline, and the reverse would escape it).
   Result<ApiRoute> route = RoutePath(request.path);
-  return route.ok() && route->kind == ApiRoute::kKube && route->kube.legacy_watch;
+  if (!route.ok() || route->kind != ApiRoute::kKube || route->kube.kind != KubePath::kResource) return false;
+  if (route->kube.group == kClusterGroup && route->kube.resource == "pediaclusters") return false;  // 405 to watch
+  return route->kube.legacy_watch || WatchRequested(http::ParseQuery(request.query));
 }
 
 void ApiServer::RecordTransportAnswer(const http::TransportAnswer& a) {

@@ -665,6 +665,30 @@ TEST_CASE("a large list streams in pages and waits for a slow client", "[server]
   CHECK(warned);
 }
 
+TEST_CASE("list pages shrink to the pending bound for large rows, and lose or repeat no row", "[server]") {
+  // Rows of ~600 bytes, a 2 KiB pending bound: after the first page of 100
+  // rows the pages are 16 rows (kMinPageRows).
+  Fixture f(CertAuth());
+  f.server.reset();
+  ApiServerOptions options;
+  options.workers = 1;
+  options.list_flush_bytes = 1024;
+  options.list_page_rows = 100;
+  options.list_pending_limit = 2048;
+  f.server = std::make_unique<ApiServer>(f.storage.get(), f.auth.get(), options);
+  f.AddPods("c1", 300);
+  auto all = Fixture::Json(f.Get("/api/v1/pods"));
+  REQUIRE(all["items"].size() == 306);
+  std::vector<std::string> keys;
+  for (auto& item : all["items"])
+    keys.push_back(item["metadata"]["annotations"]["shadow.clusterpedia.io/cluster-name"].get<std::string>() + "/" +
+                   item["metadata"].value("namespace", "") + "/" + item["metadata"]["name"].get<std::string>());
+  CHECK(std::set<std::string>(keys.begin(), keys.end()).size() == 306);
+  auto limited = Fixture::Json(f.Get("/api/v1/pods?limit=150&withContinue=true"));
+  CHECK(limited["items"].size() == 150);
+  CHECK_FALSE(limited["metadata"].value("continue", "").empty());
+}
+
 TEST_CASE("paged reads keep limit, continue and remainingItemCount exact", "[server]") {
   Fixture f(CertAuth(), "", 4u << 20, 4);
   f.AddPods("c1", 20);
@@ -866,6 +890,22 @@ TEST_CASE("watches are long-running; transport answers are counted like handled 
   list.path = "/api/v1/pods";
   list.query = "limit=500&watch=false";
   CHECK_FALSE(ApiServer::IsLongRunning(list));
+  // The last watch= wins, as in the handler's decoding.
+  list.query = "watch=true&watch=false";
+  CHECK_FALSE(ApiServer::IsLongRunning(list));
+  list.query = "watch=false&watch=true";
+  CHECK(ApiServer::IsLongRunning(list));
+  list.query = "watch=maybe";  // a 400 from the handler, not a watch
+  CHECK_FALSE(ApiServer::IsLongRunning(list));
+  // Paths that never watch stay under the deadline and the in-flight limit.
+  for (const char* path : {"/apis/clusterpedia.io/v1beta1/collectionresources/any",
+                           "/apis/cluster.clusterpedia.io/v1alpha2/pediaclusters", "/metrics", "/healthz"}) {
+    http::Request r;
+    r.path = path;
+    r.query = "watch=true";
+    INFO(path);
+    CHECK_FALSE(ApiServer::IsLongRunning(r));
+  }
 
   http::TransportAnswer a;
   a.status = 429;

@@ -194,7 +194,8 @@ class StreamImpl : public ResponseStream {
       // Under mu_ so that a WaitWritable() between its check and its wait
       // cannot miss the wake-up.
       std::lock_guard lock(mu_);
-      pending_ -= bytes;
+      // End() zeroes pending_ while a write may still be outstanding.
+      pending_ = bytes > pending_ ? 0 : pending_ - bytes;
     }
     drained_.notify_all();
   }
@@ -310,6 +311,7 @@ class ResponderImpl : public Responder {
     if (slot_->answered.exchange(true)) return nullptr;
     return session_->PostStream(slot_->generation, status, std::move(headers));
   }
+  bool Answered() const override { return slot_->answered.load(); }
 
  private:
   std::shared_ptr<SessionBase> session_;
@@ -563,9 +565,7 @@ class Session : public SessionBase {
 
   // The request deadline passed (strand).
   void OnDeadline() {
-    auto seconds = std::chrono::duration<double>(core_->options.request_timeout).count();
-    char limit[32];
-    std::snprintf(limit, sizeof limit, "%gs", seconds);
+    std::string limit = TimeoutText();
     switch (state_) {
       case State::kHandling:
         if (!slot_->answered.exchange(true)) {
@@ -573,11 +573,7 @@ class Session : public SessionBase {
           // its answer will find the slot taken and be dropped.
           PEDIA_LOG_WARNING("request deadline passed before the handler answered; answering 504",
                             {"verb", method_}, {"URI", target_}, {"timeout", limit});
-          Report(504, "Timeout");
-          return WriteFixedAndClose(
-              504, "Timeout",
-              std::string("Timeout: request did not complete within ") + limit +
-                  "\nHINT: narrow the request (limit, labelSelector, namespace) or raise --request-timeout");
+          return AnswerTimeout();
         }
         // The answer is already posted to this strand; a stream that starts
         // now would outlive the deadline, so it is refused when it arrives.
@@ -591,6 +587,21 @@ class Session : public SessionBase {
       default:  // a whole response being written has its own write timeout
         return;
     }
+  }
+
+  // --request-timeout as text, for logs and the 504.
+  std::string TimeoutText() const {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%gs", std::chrono::duration<double>(core_->options.request_timeout).count());
+    return limit;
+  }
+
+  // The 504 for a request whose deadline passed before anything was sent.
+  void AnswerTimeout() {
+    Report(504, "Timeout");
+    WriteFixedAndClose(504, "Timeout",
+                       "Timeout: request did not complete within " + TimeoutText() +
+                           "\nHINT: narrow the request (limit, labelSelector, namespace) or raise --request-timeout");
   }
 
   void OnHandlerResponse(uint64_t generation, Response response) {
@@ -636,10 +647,11 @@ class Session : public SessionBase {
     // (DoClose releases it): a streaming list is work in flight too.
     if (generation != generation_ || state_ != State::kHandling) return impl->End();
     if (deadline_passed_) {
-      PEDIA_LOG_WARNING("request deadline passed before the response could stream; closing the connection",
+      // Nothing was sent yet: the client still gets its 504.
+      PEDIA_LOG_WARNING("request deadline passed before the response could stream; answering 504",
                         {"verb", method_}, {"URI", target_});
       impl->End();
-      return DoClose();
+      return AnswerTimeout();
     }
     state_ = State::kStreaming;
     stream_impl_ = impl;
@@ -690,9 +702,11 @@ class Session : public SessionBase {
         DoClose();
         break;
       case State::kStreaming:
-        // A watch ends now; a deadline-bounded response (a streaming list)
-        // is in-flight work that may finish within the grace period.
-        if (stream_impl_ && !(core_->options.handling_deadline && !long_running_)) stream_impl_->Close();
+        // A watch ends now, without waiting behind a client that stopped
+        // reading (its client resumes from its last resourceVersion); a
+        // deadline-bounded response (a streaming list) is in-flight work
+        // that may finish within the grace period.
+        if (stream_impl_ && !(core_->options.handling_deadline && !long_running_)) AbortStream();
         break;
       default:  // handling or writing: closes after the response (stopping)
         break;

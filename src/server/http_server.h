@@ -114,6 +114,10 @@ class Responder {
   /// Starts a chunked response.  nullptr when the request already has an
   /// answer (see TrySend) or the server is shutting down.
   virtual std::shared_ptr<ResponseStream> Stream(int status, Headers headers) = 0;
+  /// True once the request has an answer (the handler's, or the 504 the
+  /// transport gave at the deadline): work queued for it can be skipped.
+  /// A responder that cannot tell says false.
+  virtual bool Answered() const { return false; }
 };
 
 /// An answer the transport gave without the handler: a malformed (400),

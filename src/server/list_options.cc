@@ -386,4 +386,13 @@ std::optional<ApiError> ParseListOptions(const QueryParams& params, const ListCo
   return Parser(context, out).Run(params);
 }
 
+bool WatchRequested(const QueryParams& params) {
+  bool watch = false;
+  for (const auto& [key, value] : params) {
+    bool b = false;
+    if (key == "watch") watch = ParseBool(value, &b) && b;
+  }
+  return watch;
+}
+
 }  // namespace pedia::server

@@ -43,6 +43,12 @@ struct ListOptions {
 /// Parses params into *out.  query.gvr is left for the caller.
 std::optional<ApiError> ParseListOptions(const QueryParams& params, const ListContext& context, ListOptions* out);
 
+/// The watch parameter as ParseListOptions reads it: the last watch= of
+/// params, by Go's strconv.ParseBool; false when absent or not a boolean
+/// (ParseListOptions then answers 400).  The transport decides from this
+/// which requests are long-running, so it must agree with the handler.
+bool WatchRequested(const QueryParams& params);
+
 /// since/before: RFC 3339 (with a 'T'), "2006-01-02 15:04:05", "2006-01-02"
 /// (both UTC), or a Unix timestamp of 10 digits (seconds) or 13 (ms).
 /// Returns Unix milliseconds; InvalidArgument names the accepted formats.
