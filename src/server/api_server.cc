@@ -865,6 +865,24 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
   // seen in its old or new state, as with any chunked Kubernetes list.  The
   // list's resourceVersion is the first page's, so a watch started from it
   // replays, rather than misses, the changes made while reading.
+  // Whether query, narrowed to cluster, has a row (from its continue
+  // position on): for Warning headers that leave before every row is read.
+  // A failed probe says no; the list itself reports storage errors.
+  bool HasRowsIn(storage::ListQuery query, const std::string& cluster) {
+    query.clusters = {cluster};
+    query.limit = 1;
+    query.with_remaining_count = false;
+    bool has_rows = false;
+    Status s = storage->List(
+        query,
+        [&](const storage::Row&) {
+          has_rows = true;
+          return false;
+        },
+        nullptr);
+    return s.ok() && has_rows;
+  }
+
   void RunList(const ListOptions& lo, ListBody body, ClusterWarnings warnings, http::Headers headers,
                std::shared_ptr<MeteredResponder> responder) {
     std::string buf;
@@ -943,21 +961,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       if (!stream && buf.size() >= options.list_flush_bytes) {
         // The headers leave now: warn also for unhealthy clusters whose rows
         // are still to come.
-        for (const std::string& c : warnings.Unseen()) {
-          storage::ListQuery probe = q;
-          probe.clusters = {c};
-          probe.limit = 1;
-          probe.with_remaining_count = false;
-          bool has_rows = false;
-          Status ps = storage->List(
-              probe,
-              [&](const storage::Row&) {
-                has_rows = true;
-                return false;
-              },
-              nullptr);
-          if (ps.ok() && has_rows) warnings.Saw(c);
-        }
+        for (const std::string& c : warnings.Unseen())
+          if (HasRowsIn(q, c)) warnings.Saw(c);
         http::Headers h = warnings.Headers();
         h.insert(h.end(), headers.begin(), headers.end());
         stream = responder->Stream(200, std::move(h));
@@ -1405,19 +1410,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         for (const std::string& c : warnings.Unseen()) {
           bool has_rows = false;
           for (size_t j = type_index; j < targets.size() && !has_rows; ++j) {
-            storage::ListQuery probe = query_for(j);
-            probe.continue_token = j == type_index ? type_token : "";
-            probe.clusters = {c};
-            probe.limit = 1;
-            probe.with_remaining_count = false;
-            Status ps = storage->List(
-                probe,
-                [&](const storage::Row&) {
-                  has_rows = true;
-                  return false;
-                },
-                nullptr);
-            if (!ps.ok()) break;
+            storage::ListQuery rest = query_for(j);
+            rest.continue_token = j == type_index ? type_token : "";
+            has_rows = HasRowsIn(rest, c);
           }
           if (has_rows) warnings.Saw(c);
         }

@@ -188,6 +188,18 @@ struct Fixture {
     server = std::make_unique<ApiServer>(storage.get(), auth.get(), options);
   }
 
+  // Replaces the server with one of workers list workers and these paging
+  // bounds, over the same storage.
+  void Reopen(int workers, size_t list_flush_bytes, int64_t list_page_rows, size_t list_pending_limit) {
+    server.reset();
+    ApiServerOptions options;
+    options.workers = workers;
+    options.list_flush_bytes = list_flush_bytes;
+    options.list_page_rows = list_page_rows;
+    options.list_pending_limit = list_pending_limit;
+    server = std::make_unique<ApiServer>(storage.get(), auth.get(), options);
+  }
+
   std::shared_ptr<CapturingResponder> Get(const std::string& target, const std::string& accept = "", bool wait = true) {
     http::Request r;
     r.method = "GET";
@@ -637,14 +649,8 @@ class SlowClientResponder : public http::Responder {
 
 TEST_CASE("a large list streams in pages and waits for a slow client", "[server]") {
   // 4 KB flush, 10-row pages (~6 KB), 8 KB queued at most before waiting.
-  Fixture f(CertAuth(), "", 4096, 10);
-  f.server.reset();
-  ApiServerOptions options;
-  options.workers = 1;
-  options.list_flush_bytes = 4096;
-  options.list_page_rows = 10;
-  options.list_pending_limit = 8192;
-  f.server = std::make_unique<ApiServer>(f.storage.get(), f.auth.get(), options);
+  Fixture f(CertAuth());
+  f.Reopen(1, 4096, 10, 8192);
   f.AddPods("c1", 300);  // ~180 KB
   http::Request r;
   r.method = "GET";
@@ -669,13 +675,7 @@ TEST_CASE("list pages shrink to the pending bound for large rows, and lose or re
   // Rows of ~600 bytes, a 2 KiB pending bound: after the first page of 100
   // rows the pages are 16 rows (kMinPageRows).
   Fixture f(CertAuth());
-  f.server.reset();
-  ApiServerOptions options;
-  options.workers = 1;
-  options.list_flush_bytes = 1024;
-  options.list_page_rows = 100;
-  options.list_pending_limit = 2048;
-  f.server = std::make_unique<ApiServer>(f.storage.get(), f.auth.get(), options);
+  f.Reopen(1, 1024, 100, 2048);
   f.AddPods("c1", 300);
   auto all = Fixture::Json(f.Get("/api/v1/pods"));
   REQUIRE(all["items"].size() == 306);
