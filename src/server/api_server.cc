@@ -978,6 +978,13 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     }
     summary.resource_version = list_rv;
     body.End(summary, lo.with_continue, &buf);
+    SendRest(stream, std::move(buf), warnings, std::move(headers), *responder);
+  }
+
+  // Ends a list's answer: the last bytes on the stream when one began, else
+  // the whole body with the Warning headers and extra.
+  static void SendRest(const std::shared_ptr<http::ResponseStream>& stream, std::string buf,
+                       const ClusterWarnings& warnings, http::Headers extra, http::Responder& responder) {
     if (stream) {
       stream->Write(std::move(buf));
       stream->Close();
@@ -985,9 +992,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     }
     http::Response r;
     r.headers = warnings.Headers();
-    r.headers.insert(r.headers.end(), headers.begin(), headers.end());
+    r.headers.insert(r.headers.end(), extra.begin(), extra.end());
     r.body = std::move(buf);
-    responder->Send(std::move(r));
+    responder.Send(std::move(r));
   }
 
   void StartWatch(ListOptions lo, BodyShape shape, std::shared_ptr<TablePrinter> owned_printer, http::Headers headers,
@@ -1545,16 +1552,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       }
       buf += "}";
     }
-    if (stream) {
-      stream->Write(std::move(buf));
-      stream->Close();
-      return;
-    }
-    http::Response r;
-    r.headers = warnings.Headers();
-    r.headers.emplace_back("Content-Type", kJson);
-    r.body = std::move(buf);
-    responder->Send(std::move(r));
+    SendRest(stream, std::move(buf), warnings, {{"Content-Type", kJson}}, *responder);
   }
 };
 
