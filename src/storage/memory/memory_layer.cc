@@ -918,6 +918,13 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
   };
   bool has_threshold = position.kind == ContinuePosition::kAfterKey;
   bool want_remaining = summary.has_remaining_count;
+  // How a group's (cluster, namespace) compares with the continue position's
+  // (both ordered paths skip earlier groups); 1 when there is none.
+  auto versus_position = [&](const GroupRef& g) {
+    if (!has_threshold) return 1;
+    int c = Cmp(g.cluster, position.key.cluster);
+    return c != 0 ? c : Cmp(g.namespace_name, position.key.namespace_name);
+  };
 
   // In the default order the groups can be walked in order, stopping after
   // limit rows: that beats collecting and sorting every candidate when
@@ -949,13 +956,9 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
       size_t visited = 0;
       for (const GroupRef& g : groups) {
         const std::vector<uint32_t>& ordered = g.group->slots();
-        size_t i = 0;
-        if (has_threshold) {
-          int c = Cmp(g.cluster, position.key.cluster);
-          if (c == 0) c = Cmp(g.namespace_name, position.key.namespace_name);
-          if (c < 0) continue;
-          if (c == 0) i = g.group->UpperBound(position.key.name, name_of);
-        }
+        int versus = versus_position(g);
+        if (versus < 0) continue;
+        size_t i = versus == 0 ? g.group->UpperBound(position.key.name, name_of) : 0;
         for (; i < ordered.size(); ++i) {
           const Record& r = *t->slots[ordered[i]];
           ++visited;
@@ -998,13 +1001,10 @@ Status MemoryLayer::ListWithPlan(const sdk::Query& q, const sdk::RowSink& sink, 
     // GroupKey -> rank + 1, and how each group compares with the continue
     // position's (cluster, namespace): skip earlier groups unread.
     FlatMap<uint32_t> rank_of;
-    std::vector<int> versus_threshold(ordered.size(), 1);
+    std::vector<int> versus_threshold(ordered.size());
     for (size_t i = 0; i < ordered.size(); ++i) {
       rank_of[GroupKey(ordered[i].cluster_id, ordered[i].namespace_id)] = static_cast<uint32_t>(i + 1);
-      if (has_threshold) {
-        int c = Cmp(ordered[i].cluster, position.key.cluster);
-        versus_threshold[i] = c != 0 ? c : Cmp(ordered[i].namespace_name, position.key.namespace_name);
-      }
+      versus_threshold[i] = versus_position(ordered[i]);
     }
     std::vector<uint32_t> bucket_start(ordered.size() + 1, 0);
     std::vector<std::pair<uint32_t, uint32_t>> ranked;  // (rank, slot)
