@@ -1160,14 +1160,11 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       out += ",\"rows\":[";
       for (size_t i = 0; i < picked.size(); ++i) {
         const ClusterInfo& c = *picked[i];
-        int64_t created = 0;
-        bool has_created =
-            ParseRfc3339Seconds(json::String(json::Path(c.record_json, {"metadata", "creationTimestamp"})), &created);
         if (i) out += ',';
         out += "{\"cells\":[" + JsonQuote(c.name) + "," + JsonQuote(c.ready ? "True" : "False") + "," +
                JsonQuote(c.kube_version) + "," + JsonQuote(c.apiserver) + "," +
                JsonQuote(c.healthy ? "True" : "False") + "," +
-               JsonQuote(has_created ? HumanDuration(now - created) : "<unknown>") + "],\"object\":";
+               JsonQuote(AgeOf(json::Path(c.record_json, {"metadata", "creationTimestamp"}), now)) + "],\"object\":";
         std::string_view meta = json::Member(c.record_json, "metadata");
         out += "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/" + format.meta_version +
                "\",\"metadata\":" + std::string(meta.empty() ? "{}" : meta) + "}}";
@@ -1371,7 +1368,6 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     const int64_t page_rows = options.list_page_rows > 0 ? options.list_page_rows : 0;
     int64_t remaining = limit;
     std::string buf, types;
-    std::set<std::string> seen_types;
     ClusterWarnings warnings(idx, lo.query.clusters);
     std::shared_ptr<http::ResponseStream> stream;
     bool first = true, client_gone = false;
@@ -1439,7 +1435,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       const SyncedResource* t = targets[i];
       storage::ListQuery q = query_for(i);
       std::string api_version = t->group.empty() ? t->version : t->group + "/" + t->version;
-      std::string type_key = t->group + "/" + t->version + "/" + t->resource;
+      bool type_listed = false;  // in this page's resourceTypes
       bool page_full = false;
       storage::ListSummary summary;
       for (;;) {
@@ -1462,11 +1458,9 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
               first = false;
               std::string_view meta = RowMetadata(row);
               if (table) {
-                int64_t created = 0;
-                bool ok = ParseRfc3339Seconds(json::String(json::Member(meta, "creationTimestamp")), &created);
                 buf += "{\"cells\":[" + JsonQuote(row.cluster) + "," + JsonQuote(t->group) + "," +
                        JsonQuote(t->version) + "," + JsonQuote(t->kind) + "," + JsonQuote(row.namespace_name) + "," +
-                       JsonQuote(row.name) + "," + JsonQuote(ok ? HumanDuration(now - created) : "<unknown>") +
+                       JsonQuote(row.name) + "," + JsonQuote(AgeOf(json::Member(meta, "creationTimestamp"), now)) +
                        "],\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\","
                        "\"metadata\":" +
                        std::string(meta) + "}}";
@@ -1476,7 +1470,8 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
               } else {
                 buf.append(row.object);
               }
-              if (seen_types.insert(type_key).second) {
+              if (!type_listed) {
+                type_listed = true;
                 if (!types.empty()) types += ',';
                 types += "{\"group\":" + JsonQuote(t->group) + ",\"version\":" + JsonQuote(t->version) +
                          ",\"kind\":" + JsonQuote(t->kind) + ",\"resource\":" + JsonQuote(t->resource) + "}";

@@ -45,12 +45,6 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-std::string AgeOf(std::string_view timestamp_value, int64_t now) {
-  int64_t t = 0;
-  if (!ParseRfc3339Seconds(S(timestamp_value), &t)) return "<unknown>";
-  return HumanDuration(now - t);
-}
-
 std::string Age(std::string_view obj, int64_t now) { return AgeOf(Path(obj, {"metadata", "creationTimestamp"}), now); }
 
 bool Deleting(std::string_view obj) {
@@ -791,6 +785,12 @@ class CustomTablePrinter : public TablePrinter {
 };
 
 }  // namespace
+
+std::string AgeOf(std::string_view timestamp_value, int64_t now) {
+  int64_t t = 0;
+  if (!ParseRfc3339Seconds(S(timestamp_value), &t)) return "<unknown>";
+  return HumanDuration(now - t);
+}
 
 const TablePrinter* BuiltinPrinter(std::string_view group, std::string_view resource) {
   for (const Entry& e : Builtins()) {

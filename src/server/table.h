@@ -54,6 +54,10 @@ std::unique_ptr<TablePrinter> MakeCustomPrinter(std::vector<TableColumn> additio
 /// (k8s.io/apimachinery/pkg/util/duration.HumanDuration).
 std::string HumanDuration(int64_t seconds);
 
+/// The AGE cell of a creationTimestamp JSON value at now (unix seconds):
+/// HumanDuration of the difference, or "<unknown>" when it is not RFC 3339.
+std::string AgeOf(std::string_view timestamp_value, int64_t now);
+
 /// Appends `"columnDefinitions":[...]`.
 void AppendColumnDefinitions(const std::vector<TableColumn>& columns, std::string* out);
 
