@@ -1,6 +1,7 @@
 #include "base/rfc3339.h"
 
 #include <chrono>
+#include <ctime>
 
 namespace pedia {
 namespace {
@@ -72,6 +73,15 @@ bool ParseRfc3339Seconds(std::string_view text, int64_t* unix_seconds) {
   // Floor, not C++'s truncation toward zero: -0.5 s is in second -1.
   *unix_seconds = ms / 1000 - (ms % 1000 < 0 ? 1 : 0);
   return true;
+}
+
+std::string NowRfc3339() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace pedia

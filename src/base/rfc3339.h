@@ -7,6 +7,7 @@
 #define PEDIA_BASE_RFC3339_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace pedia {
@@ -25,6 +26,10 @@ bool ParseRfc3339(std::string_view text, int64_t* unix_ms);
 /// ParseRfc3339 in whole seconds since the Unix epoch, rounded down (so a
 /// fraction never changes the second, before 1970 too).
 bool ParseRfc3339Seconds(std::string_view text, int64_t* unix_seconds);
+
+/// The current time as RFC 3339 with second precision ("2024-01-02T03:04:05Z"),
+/// as Kubernetes writes conditions and timestamps.
+std::string NowRfc3339();
 
 }  // namespace pedia
 

@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "base/rfc3339.h"
 #include "base/feature_gates.h"
 #include "base/log.h"
 #include "sync/discovery.h"

@@ -4,6 +4,7 @@
 #include <future>
 #include <random>
 
+#include "base/rfc3339.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/json_scan.h"
@@ -68,15 +69,6 @@ std::string PeekContinue(std::string_view doc) {
 }
 
 }  // namespace
-
-std::string NowRfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 struct ResourceSynchro::Metrics {
   metrics::Value* added;

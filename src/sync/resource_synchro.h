@@ -143,9 +143,6 @@ class ResourceSynchro : public std::enable_shared_from_this<ResourceSynchro> {
   std::unique_ptr<Metrics> metrics_;
 };
 
-/// Current time as RFC 3339 (seconds), for conditions.
-std::string NowRfc3339();
-
 }  // namespace pedia::sync
 
 #endif  // PEDIA_SYNC_RESOURCE_SYNCHRO_H_

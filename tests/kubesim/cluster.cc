@@ -211,15 +211,6 @@ Status TooLarge(uint64_t wanted, uint64_t current) {
 
 }  // namespace
 
-std::string NowRfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 StringPairs SelectableFields(const ResourceType& type, const json& object) {
   StringPairs out;
   const json& meta = object.value("metadata", json::object());

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "base/rfc3339.h"
 #include "base/status.h"
 #include "resource_type.h"
 #include "server/http_server.h"
@@ -195,8 +196,7 @@ StringPairs SelectableFields(const ResourceType& type, const nlohmann::json& obj
 /// Whether field is selectable for the type (else a 400 from the handler).
 bool IsSelectableField(const ResourceType& type, const std::string& field);
 
-/// Formats now as RFC 3339 with second precision.
-std::string NowRfc3339();
+using pedia::NowRfc3339;
 
 }  // namespace kubesim
 
