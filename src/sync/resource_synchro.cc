@@ -211,13 +211,12 @@ void ResourceSynchro::RequestPage(const std::string& continue_token, uint64_t ge
   auto self = shared_from_this();
   request_id_ =
       ctx_.transport->Get(ctx_.config, path, std::chrono::seconds(120),
-                          [self, gen, had_continue = !continue_token.empty()](const Status& s, kube::HttpResponse r) {
+                          [self, gen](const Status& s, kube::HttpResponse r) {
                             if (gen != self->gen_) return;
                             self->request_id_ = 0;
                             if (!s.ok()) {
                               // An expired continue token means the snapshot is gone: start over.
                               self->Retry(gen, s, /*relist=*/true);
-                              (void)had_continue;
                               return;
                             }
                             // Pipelining: ask for the next page while this one is processed.
@@ -281,12 +280,7 @@ void ResourceSynchro::ProcessPage(uint64_t gen, std::string body, bool last) {
       *pos = begin;
       json::Span skipped;
       if (Status s = json::ScanValue(doc, pos, &skipped); !s.ok()) return s;  // the page itself is broken
-      metrics_->failed->Inc();
-      std::lock_guard<std::mutex> l(mu_);
-      ++dropped_;
-      last_drop_message_ = o.status().message();
-      PEDIA_LOG_ERROR("dropping an object that cannot be synced", {"cluster", ctx_.cluster},
-                      {"resource", target_.gvr.ToString()}, {"err", o.status().message()});
+      DropUnsyncable(o.status().message());
       return Status::Ok();
     }
     std::string key = KeyOf(o.value());
@@ -374,12 +368,7 @@ Status ResourceSynchro::Flush() {
       PEDIA_LOG_ERROR("storage rejected an object; dropping it", {"cluster", ctx_.cluster},
                       {"resource", target_.gvr.ToString()}, {"namespace", bad.namespace_name}, {"name", bad.name},
                       {"err", s.message()});
-      metrics_->failed->Inc();
-      {
-        std::lock_guard<std::mutex> l(mu_);
-        ++dropped_;
-        last_drop_message_ = s.message();
-      }
+      CountDrop(s.message());
       batch_.erase(batch_.begin() + static_cast<ptrdiff_t>(failed_index));
       batch_arrival_.erase(batch_arrival_.begin() + static_cast<ptrdiff_t>(failed_index));
       continue;
@@ -538,12 +527,7 @@ void ResourceSynchro::ProcessLines(uint64_t gen) {
       continue;
     }
     if (!o.ok()) {
-      metrics_->failed->Inc();
-      std::lock_guard<std::mutex> l(mu_);
-      ++dropped_;
-      last_drop_message_ = o.status().message();
-      PEDIA_LOG_ERROR("dropping an object that cannot be synced", {"cluster", ctx_.cluster},
-                      {"resource", target_.gvr.ToString()}, {"err", o.status().message()});
+      DropUnsyncable(o.status().message());
       continue;
     }
     last_rv = o->resource_version;
@@ -647,6 +631,19 @@ void ResourceSynchro::SetCondition(std::string status, std::string reason, std::
 SyncCondition ResourceSynchro::condition() const {
   std::lock_guard<std::mutex> l(mu_);
   return condition_;
+}
+
+void ResourceSynchro::CountDrop(const std::string& message) {
+  metrics_->failed->Inc();
+  std::lock_guard<std::mutex> l(mu_);
+  ++dropped_;
+  last_drop_message_ = message;
+}
+
+void ResourceSynchro::DropUnsyncable(const std::string& message) {
+  CountDrop(message);
+  PEDIA_LOG_ERROR("dropping an object that cannot be synced", {"cluster", ctx_.cluster},
+                  {"resource", target_.gvr.ToString()}, {"err", message});
 }
 
 }  // namespace pedia::sync

@@ -84,6 +84,11 @@ class ResourceSynchro : public std::enable_shared_from_this<ResourceSynchro> {
   class WatchHandler;
   ResourceSynchro(ResourceSynchroContext context, SyncTarget target, KnownVersions known);
 
+  // Counts an object that will not be synced (metric, condition message).
+  void CountDrop(const std::string& message);
+  // CountDrop, and logs it, for an object the normalizer rejected.
+  void DropUnsyncable(const std::string& message);
+
   // Loop thread.
   void StartOnLoop();
   void StopActive();
