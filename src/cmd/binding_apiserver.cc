@@ -24,18 +24,8 @@ void Define(CLI::App* app, Options* o) {
   AddCommonFlags(app, &o->common);
   AddStorageFlags(app, &o->storage, "memory");
   AddServingFlags(app, &o->serving);
-  app->add_option("--kubeconfig", o->sync.host_kubeconfig,
-                  "path to the host cluster's kubeconfig (PediaCluster objects come from there)")
-      ->group("Misc");
-  app->add_option("--cluster-config", o->sync.cluster_config,
-                  "standalone mode: a YAML file or directory of PediaCluster and ClusterSyncResources manifests")
-      ->group("Misc");
-  app->add_option("--worker-number", o->sync.worker_number, "threads that process synced objects (must be > 0)")
-      ->capture_default_str()
-      ->group("Generic");
-  app->add_option("--page-size", o->sync.page_size, "list chunk size for the initial list and relists; 0: no limit")
-      ->capture_default_str()
-      ->group("Resource sync");
+  AddSyncFlags(app, &o->sync,
+               "standalone mode: a YAML file or directory of PediaCluster and ClusterSyncResources manifests");
 }
 
 }  // namespace

@@ -36,19 +36,9 @@ void Define(CLI::App* app, Options* o) {
   app->description("Sync member clusters' objects into storage and keep them current.");
   AddCommonFlags(app, &o->common);
   AddStorageFlags(app, &o->storage, "internal");
-  app->add_option("--kubeconfig", o->sync.host_kubeconfig,
-                  "path to the host cluster's kubeconfig (PediaCluster objects come from there)")
-      ->group("Misc");
-  app->add_option("--cluster-config", o->sync.cluster_config,
-                  "standalone mode: a YAML file or directory of PediaCluster and ClusterSyncResources manifests, "
-                  "re-read when it changes")
-      ->group("Misc");
-  app->add_option("--worker-number", o->sync.worker_number, "threads that process synced objects (must be > 0)")
-      ->capture_default_str()
-      ->group("Generic");
-  app->add_option("--page-size", o->sync.page_size, "list chunk size for the initial list and relists; 0: no limit")
-      ->capture_default_str()
-      ->group("Resource sync");
+  AddSyncFlags(app, &o->sync,
+               "standalone mode: a YAML file or directory of PediaCluster and ClusterSyncResources manifests, "
+               "re-read when it changes");
   app->add_option("--leader-elect", o->sync.leader_elect, "elect a leader before syncing (host-cluster mode)")
       ->capture_default_str()
       ->group("Leader election");

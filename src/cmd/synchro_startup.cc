@@ -4,6 +4,19 @@
 
 namespace pedia::cmd {
 
+void AddSyncFlags(CLI::App* app, sync::SynchroOptions* o, const char* cluster_config_help) {
+  app->add_option("--kubeconfig", o->host_kubeconfig,
+                  "path to the host cluster's kubeconfig (PediaCluster objects come from there)")
+      ->group("Misc");
+  app->add_option("--cluster-config", o->cluster_config, cluster_config_help)->group("Misc");
+  app->add_option("--worker-number", o->worker_number, "threads that process synced objects (must be > 0)")
+      ->capture_default_str()
+      ->group("Generic");
+  app->add_option("--page-size", o->page_size, "list chunk size for the initial list and relists; 0: no limit")
+      ->capture_default_str()
+      ->group("Resource sync");
+}
+
 int OpenStorageAndSynchro(const char* applet, const StorageOptions& storage_options, bool in_process,
                           const sync::SynchroOptions& sync_options, storage::Registry* registry,
                           std::unique_ptr<storage::Storage>* store,

@@ -11,6 +11,10 @@
 
 namespace pedia::cmd {
 
+/// The synchro's flags both applets share: --kubeconfig, --cluster-config
+/// (with the applet's own help text), --worker-number and --page-size.
+void AddSyncFlags(CLI::App* app, sync::SynchroOptions* o, const char* cluster_config_help);
+
 /// Opens the storage (see OpenStorage) and creates a SynchroManager on it.
 /// Returns -1 to go on, or the exit code after printing the error: 2 for
 /// invalid synchro options, 1 for any other failure.
