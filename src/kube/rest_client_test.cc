@@ -29,20 +29,14 @@ struct TestServer {
   }
 };
 
-http::Response Reply(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
+using http::JsonResponse;
 
 TEST_CASE("rest client: GET with the bearer token", "[kube]") {
   TestServer s;
   std::string seen_auth;
   s.handle = [&](http::Request&& r, std::shared_ptr<http::Responder> resp) {
     seen_auth = std::string(r.Header("authorization"));
-    resp->Send(Reply(200, R"({"ok":true})"));
+    resp->Send(JsonResponse(200, R"({"ok":true})"));
   };
   Transport t;
   auto r = t.GetSync(s.Config("tok"), "/version", 5s);
@@ -56,7 +50,7 @@ TEST_CASE("rest client: HTTP errors carry the Kubernetes Status message, not cre
   TestServer s;
   int code = 0;
   s.handle = [&](http::Request&&, std::shared_ptr<http::Responder> resp) {
-    resp->Send(Reply(code, R"({"kind":"Status","status":"Failure","message":"pods is forbidden: nope","code":)" +
+    resp->Send(JsonResponse(code, R"({"kind":"Status","status":"Failure","message":"pods is forbidden: nope","code":)" +
                                std::to_string(code) + "}"));
   };
   Transport t;
@@ -99,7 +93,7 @@ TEST_CASE("rest client: a slow server times out", "[kube]") {
   CHECK(r.status().IsUnavailable());
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   std::lock_guard<std::mutex> l(mu);
-  for (auto& p : parked) p->Send(Reply(200, "{}"));
+  for (auto& p : parked) p->Send(JsonResponse(200, "{}"));
 }
 
 class Collector : public StreamHandler {

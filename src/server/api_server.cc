@@ -55,14 +55,7 @@ int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-http::Response JsonResponse(int code, std::string body, http::Headers extra = {}) {
-  http::Response r;
-  r.status = code;
-  r.headers = std::move(extra);
-  r.headers.emplace_back("Content-Type", kJson);
-  r.body = std::move(body);
-  return r;
-}
+using http::JsonResponse;
 
 http::Response ErrorResponse(const ApiError& e) {
   http::Response r = JsonResponse(e.code, ToStatusJson(e));

@@ -74,6 +74,16 @@ struct Response {
   std::string body;
 };
 
+/// A JSON response: extra headers, then Content-Type: application/json.
+inline Response JsonResponse(int status, std::string body, Headers extra = {}) {
+  Response r;
+  r.status = status;
+  r.headers = std::move(extra);
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
 /// A chunked response in progress.  Thread-safe.
 ///
 /// Back-pressure: Write() never blocks; a producer that can wait (a list

@@ -5,13 +5,7 @@
 namespace pedia::sync::testing {
 namespace {
 
-http::Response Json(int status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
+using http::JsonResponse;
 
 std::string StatusBody(int code, const std::string& reason, const std::string& message) {
   return R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":")" + message + R"(","reason":")" + reason +
@@ -108,19 +102,19 @@ int FakeMember::list_requests() const {
 
 void FakeMember::Handle(http::Request&& req, std::shared_ptr<http::Responder> r) {
   if (req.Header("authorization") != "Bearer " + token_) {
-    return r->Send(Json(401, StatusBody(401, "Unauthorized", "Unauthorized")));
+    return r->Send(JsonResponse(401, StatusBody(401, "Unauthorized", "Unauthorized")));
   }
   std::unique_lock<std::mutex> l(mu_);
   const std::string& p = req.path;
   if (p == "/readyz") {
     bool healthy = healthy_;
     l.unlock();
-    return r->Send(Json(healthy ? 200 : 500, healthy ? "ok" : "[-]etcd failed"));
+    return r->Send(JsonResponse(healthy ? 200 : 500, healthy ? "ok" : "[-]etcd failed"));
   }
-  if (p == "/version") return r->Send(Json(200, R"({"gitVersion":"v1.28.0-fake"})"));
-  if (p == "/api") return r->Send(Json(200, R"({"kind":"APIVersions","versions":["v1"]})"));
+  if (p == "/version") return r->Send(JsonResponse(200, R"({"gitVersion":"v1.28.0-fake"})"));
+  if (p == "/api") return r->Send(JsonResponse(200, R"({"kind":"APIVersions","versions":["v1"]})"));
   if (p == "/api/v1") {
-    return r->Send(Json(
+    return r->Send(JsonResponse(
         200,
         R"({"kind":"APIResourceList","groupVersion":"v1","resources":[)"
         R"({"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["get","list","watch"],"shortNames":["po"]},)"
@@ -133,15 +127,15 @@ void FakeMember::Handle(http::Request&& req, std::shared_ptr<http::Responder> r)
       groups +=
           R"(,{"name":"ex.io","versions":[{"groupVersion":"ex.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"ex.io/v1","version":"v1"}})";
     }
-    return r->Send(Json(200, R"({"kind":"APIGroupList","groups":[)" + groups + "]}"));
+    return r->Send(JsonResponse(200, R"({"kind":"APIGroupList","groups":[)" + groups + "]}"));
   }
   if (p == "/apis/apiextensions.k8s.io/v1") {
-    return r->Send(Json(
+    return r->Send(JsonResponse(
         200,
         R"({"groupVersion":"apiextensions.k8s.io/v1","resources":[{"name":"customresourcedefinitions","namespaced":false,"kind":"CustomResourceDefinition","verbs":["list","watch"]}]})"));
   }
   if (p == "/apis/ex.io/v1" && widgets_) {
-    return r->Send(Json(
+    return r->Send(JsonResponse(
         200,
         R"({"groupVersion":"ex.io/v1","resources":[{"name":"widgets","singularName":"widget","namespaced":true,"kind":"Widget","verbs":["list","watch"]}]})"));
   }
@@ -153,7 +147,7 @@ void FakeMember::Handle(http::Request&& req, std::shared_ptr<http::Responder> r)
   else if (p == "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
     resource = "customresourcedefinitions";
   if (resource.empty())
-    return r->Send(Json(404, StatusBody(404, "NotFound", "the server could not find the requested resource")));
+    return r->Send(JsonResponse(404, StatusBody(404, "NotFound", "the server could not find the requested resource")));
 
   std::map<std::string, std::string> q;
   for (auto& [k, v] : http::ParseQuery(req.query)) q[k] = v;
@@ -184,7 +178,7 @@ void FakeMember::Handle(http::Request&& req, std::shared_ptr<http::Responder> r)
         widgets_
             ? R"({"metadata":{"name":"widgets.ex.io"},"spec":{"group":"ex.io","names":{"plural":"widgets","kind":"Widget"},"versions":[{"name":"v1","served":true,"additionalPrinterColumns":[{"name":"Size","type":"integer","jsonPath":".spec.n"}]}]}})"
             : "";
-    return r->Send(Json(200, R"({"kind":"CustomResourceDefinitionList","metadata":{"resourceVersion":")" +
+    return r->Send(JsonResponse(200, R"({"kind":"CustomResourceDefinitionList","metadata":{"resourceVersion":")" +
                                  std::to_string(rv_) + R"("},"items":[)" + items + "]}"));
   }
   // Chunked list: the continue token is the offset plus the snapshot's rv.
@@ -207,7 +201,7 @@ void FakeMember::Handle(http::Request&& req, std::shared_ptr<http::Responder> r)
     items += v.second;
   }
   std::string cont = (limit && offset + n < objs.size()) ? std::to_string(offset + n) + ":" + list_rv : "";
-  r->Send(Json(200, R"({"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":")" + list_rv + "\"" +
+  r->Send(JsonResponse(200, R"({"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":")" + list_rv + "\"" +
                         (cont.empty() ? "" : R"(,"continue":")" + cont + "\"") + R"(},"items":[)" + items + "]}"));
 }
 

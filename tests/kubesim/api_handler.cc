@@ -16,6 +16,7 @@ namespace kubesim {
 using pedia::Status;
 using pedia::http::Request;
 using pedia::http::Responder;
+using pedia::http::JsonResponse;
 using pedia::http::Response;
 
 std::string StatusJson(int code, const std::string& reason, const std::string& message,
@@ -30,17 +31,10 @@ std::string StatusJson(int code, const std::string& reason, const std::string& m
 
 namespace {
 
-Response Json(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
 
 Response StatusResponse(int code, const std::string& reason, const std::string& message,
                         const std::string& details = "") {
-  return Json(code, StatusJson(code, reason, message, details));
+  return JsonResponse(code, StatusJson(code, reason, message, details));
 }
 
 std::string Details(const ResourceType* type, const std::string& name) {
@@ -318,7 +312,7 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
       major = std::string(parts[0]);
       minor = std::string(parts[1]);
     }
-    responder.Send(Json(200, R"({"major":")" + major + R"(","minor":")" + minor + R"(","gitVersion":")" + v +
+    responder.Send(JsonResponse(200, R"({"major":")" + major + R"(","minor":")" + minor + R"(","gitVersion":")" + v +
                                  R"(","gitCommit":"0000000000000000000000000000000000000000","gitTreeState":"clean",)"
                                  R"("buildDate":"2024-06-11T20:20:18Z","goVersion":"go1.22.4","compiler":"gc",)"
                                  R"("platform":"linux/amd64"})"));
@@ -326,7 +320,7 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
   }
   auto types = cluster_->Types();
   if (p == "/api" || p == "/api/") {
-    responder.Send(Json(
+    responder.Send(JsonResponse(
         200,
         R"({"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[)"
         R"({"clientCIDR":"0.0.0.0/0","serverAddress":)" +
@@ -352,7 +346,7 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
   };
   auto resource_list = [&](const std::string& group, const std::string& version) {
     std::string gv = group.empty() ? version : group + "/" + version;
-    return Json(200, R"({"kind":"APIResourceList","apiVersion":"v1","groupVersion":")" + gv + R"(","resources":[)" +
+    return JsonResponse(200, R"({"kind":"APIResourceList","apiVersion":"v1","groupVersion":")" + gv + R"(","resources":[)" +
                          ResourceEntries(types_of(group, version), version) + "]}");
   };
   if (p == "/api/v1" || p == "/api/v1/") {
@@ -368,7 +362,7 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
       first = false;
       s += GroupJson(name, versions, false);
     }
-    responder.Send(Json(200, s + "]}"));
+    responder.Send(JsonResponse(200, s + "]}"));
     return true;
   }
   auto seg = PathSegments(p);
@@ -387,7 +381,7 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
              "\"}";
       }
     }
-    responder.Send(Json(200, s + "}}"));
+    responder.Send(JsonResponse(200, s + "}}"));
     return true;
   }
   if (seg.size() >= 4 && seg[0] == "openapi" && seg[1] == "v3") {
@@ -413,13 +407,13 @@ bool ApiHandler::ServeDiscovery(const Request& request, Responder& responder) {
       first = false;
       s += "\"" + path + R"(":{"patch":)" + op + "}";
     }
-    responder.Send(Json(200, s + R"(},"components":{"schemas":{}}})"));
+    responder.Send(JsonResponse(200, s + R"(},"components":{"schemas":{}}})"));
     return true;
   }
   if (seg.size() == 2 && seg[0] == "apis") {
     auto it = groups.find(seg[1]);
     if (it == groups.end() || seg[1].empty()) return false;
-    responder.Send(Json(200, GroupJson(it->first, it->second, true)));
+    responder.Send(JsonResponse(200, GroupJson(it->first, it->second, true)));
     return true;
   }
   if (seg.size() == 3 && seg[0] == "apis") {
@@ -498,7 +492,7 @@ void ApiHandler::ServeResource(const Request& request, const std::shared_ptr<Res
     if (!name.empty() && !watch) {
       auto obj = cluster_->Get(*type, ns, name);
       if (!obj.ok()) return responder->Send(ErrorResponse(obj.status(), &*type, name));
-      return responder->Send(Json(200, ObjectBody(**obj, type->ApiVersion(version))));
+      return responder->Send(JsonResponse(200, ObjectBody(**obj, type->ApiVersion(version))));
     }
     if (!name.empty()) fields->push_back({"metadata.name", false, name});
     if (watch) {
@@ -536,13 +530,13 @@ void ApiHandler::ServeResource(const Request& request, const std::shared_ptr<Res
     o.limit = n;
     auto list = cluster_->List(*type, version, o);
     if (!list.ok()) return responder->Send(ErrorResponse(list.status(), &*type, ""));
-    return responder->Send(Json(200, std::move(list->body)));
+    return responder->Send(JsonResponse(200, std::move(list->body)));
   }
 
   auto answer_object = [&](int status, const pedia::Result<ObjectPtr>& r) {
     if (!r.ok()) return responder->Send(ErrorResponse(r.status(), &*type, name));
     std::string body = ObjectBody(*r.value(), type->ApiVersion(version));
-    responder->Send(Json(status, std::move(body)));
+    responder->Send(JsonResponse(status, std::move(body)));
   };
 
   if (method == "POST") {
@@ -572,7 +566,7 @@ void ApiHandler::ServeResource(const Request& request, const std::shared_ptr<Res
     if (!type->group.empty()) details += ",\"group\":\"" + type->group + "\"";
     details += ",\"kind\":\"" + type->resource + "\",\"uid\":\"" + (*r)->uid + "\"}";
     return responder->Send(
-        Json(200, R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":)" + details + "}"));
+        JsonResponse(200, R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":)" + details + "}"));
   }
   responder->Send(
       StatusResponse(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));

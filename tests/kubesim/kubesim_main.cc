@@ -31,6 +31,7 @@ namespace {
 using pedia::Status;
 using pedia::http::Request;
 using pedia::http::Responder;
+using pedia::http::JsonResponse;
 using pedia::http::Response;
 
 struct Flags {
@@ -108,13 +109,6 @@ class ClusterEndpoint {
   std::unique_ptr<pedia::http::Server> server_;
 };
 
-Response JsonResponse(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.body = std::move(body);
-  return r;
-}
 
 std::string ClusterJson(const std::string& name, ClusterEndpoint& e) {
   std::string s = "{\"name\":";
