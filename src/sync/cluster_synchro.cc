@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <future>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
 
+#include "sync/backoff.h"
 #include "base/rfc3339.h"
 #include "base/feature_gates.h"
 #include "base/log.h"
@@ -17,11 +17,6 @@ namespace {
 
 using nlohmann::json;
 using std::chrono::milliseconds;
-
-double Jitter() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
 
 uint64_t Fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
@@ -155,7 +150,7 @@ void ClusterSynchro::Negotiate(bool reload_versions) {
       std::lock_guard<std::mutex> l(mu_);
       attempt = ++init_attempt_;
     }
-    auto delay = milliseconds(static_cast<int64_t>(1000.0 * (1 << std::min(attempt, 5)) * (0.5 + Jitter())));
+    auto delay = Backoff(attempt, 1000.0, 5);
     ScheduleNegotiate(delay);
   };
   auto discovery = Discover(deps_.transport, config, &stopping_);

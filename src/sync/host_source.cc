@@ -4,8 +4,8 @@
 
 #include <future>
 #include <nlohmann/json.hpp>
-#include <random>
 
+#include "sync/backoff.h"
 #include "base/log.h"
 
 namespace pedia::sync {
@@ -14,11 +14,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 constexpr const char* kGroupVersionPath = "/apis/cluster.clusterpedia.io/v1alpha2";
-
-double Jitter() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
 
 }  // namespace
 
@@ -125,7 +120,7 @@ class HostSource::Informer : public std::enable_shared_from_this<HostSource::Inf
   void Watch() {
     if (state_->stopped) return;
     std::string path = path_ + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=" +
-                       std::to_string(300 + static_cast<int>(Jitter() * 300));
+                       std::to_string(WatchTimeoutSeconds());
     if (!rv_.empty()) path += "&resourceVersion=" + rv_;
     state_->request =
         t_->Stream(c_, path, std::chrono::seconds(700), milliseconds(0), std::make_shared<Handler>(this, state_));
@@ -168,7 +163,7 @@ class HostSource::Informer : public std::enable_shared_from_this<HostSource::Inf
   void Retry(const Status& why, bool relist) {
     PEDIA_LOG_WARNING("host cluster list/watch failed; retrying", {"resource", path_}, {"err", why.message()});
     int attempt = state_->attempt++;
-    auto delay = milliseconds(static_cast<int64_t>(500.0 * (1 << std::min(attempt, 6)) * (0.5 + Jitter())));
+    auto delay = Backoff(attempt, 500.0, 6);
     state_->timer = t_->After(delay, [this, s = state_, relist] {
       s->timer = 0;
       if (s->stopped) return;

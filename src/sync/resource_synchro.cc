@@ -2,8 +2,8 @@
 
 #include <ctime>
 #include <future>
-#include <random>
 
+#include "sync/backoff.h"
 #include "base/rfc3339.h"
 #include "base/log.h"
 #include "base/metrics.h"
@@ -29,11 +29,6 @@ std::string PercentEncode(std::string_view s) {
     }
   }
   return out;
-}
-
-double Jitter() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 // Finds metadata.resourceVersion / metadata.continue of a list or object.
@@ -436,7 +431,7 @@ void ResourceSynchro::StartWatch(uint64_t gen) {
     std::lock_guard<std::mutex> l(mu_);
     rv = last_rv_;
   }
-  int timeout_s = 300 + static_cast<int>(Jitter() * 300);
+  int timeout_s = WatchTimeoutSeconds();
   std::string path = target_.Path() + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=" + std::to_string(timeout_s);
   if (!rv.empty()) path += "&resourceVersion=" + PercentEncode(rv);
   auto handler = std::make_shared<WatchHandler>(weak_from_this(), gen);
@@ -609,9 +604,7 @@ void ResourceSynchro::Retry(uint64_t gen, const Status& why, bool relist) {
 }
 
 std::chrono::milliseconds ResourceSynchro::NextBackoff() {
-  int attempt = backoff_attempt_++;
-  double base_ms = 500.0 * (1 << std::min(attempt, 6));  // 0.5 s doubling, capped at 32 s
-  return std::chrono::milliseconds(static_cast<int64_t>(base_ms * (0.5 + Jitter())));
+  return Backoff(backoff_attempt_++, 500.0, 6);  // 0.5 s doubling, capped at 32 s
 }
 
 void ResourceSynchro::SetCondition(std::string status, std::string reason, std::string message) {
