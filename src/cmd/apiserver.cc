@@ -50,12 +50,14 @@ void DescribeApiserver(CLI::App* app) {
 }
 
 int RunApiserver(int argc, char** argv) {
-  shutdown::Install();  // before any thread starts, so all inherit the signal mask
   Options o;
   CLI::App app{"", argv[0]};
   Define(&app, &o);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (int rc = ApplyCommon(o.common, argv[0]); rc >= 0) return rc;
+  // After the flags (--help and usage errors start no thread), before any
+  // thread starts, so that all inherit the signal mask.
+  shutdown::Install();
   if (!o.kubeconfig.empty()) {
     PEDIA_LOG_INFO("--kubeconfig is not needed: clusters and their status are read from storage");
   }

@@ -36,7 +36,6 @@ void DescribeBindingApiserver(CLI::App* app) {
 }
 
 int RunBindingApiserver(int argc, char** argv) {
-  shutdown::Install();  // before any thread starts, so all inherit the signal mask
   Options o;
   o.sync.worker_number = 1;  // Clusterpedia's binding-apiserver runs one worker
   o.sync.leader_elect = false;
@@ -44,6 +43,9 @@ int RunBindingApiserver(int argc, char** argv) {
   Define(&app, &o);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (int rc = ApplyCommon(o.common, argv[0]); rc >= 0) return rc;
+  // After the flags (--help and usage errors start no thread), before any
+  // thread starts, so that all inherit the signal mask.
+  shutdown::Install();
   storage::Registry registry;
   std::unique_ptr<storage::Storage> store;
   std::unique_ptr<sync::SynchroManager> manager;

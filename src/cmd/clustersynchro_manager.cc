@@ -113,12 +113,14 @@ void DescribeClustersynchroManager(CLI::App* app) {
 }
 
 int RunClustersynchroManager(int argc, char** argv) {
-  shutdown::Install();  // before any thread starts, so all inherit the signal mask
   Options o;
   CLI::App app{"", argv[0]};
   Define(&app, &o);
   if (int rc = Parse(app, argc, argv); rc >= 0) return rc;
   if (int rc = ApplyCommon(o.common, argv[0]); rc >= 0) return rc;
+  // After the flags (--help and usage errors start no thread), before any
+  // thread starts, so that all inherit the signal mask.
+  shutdown::Install();
   for (auto [flag, text, out] :
        {std::tuple{"--leader-elect-lease-duration", &o.leader_elect_lease_duration,
                    &o.sync.leader_elect_lease_duration},
