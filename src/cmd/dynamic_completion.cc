@@ -2,7 +2,6 @@
 // in advance.  "storage-names": the built-in layers, then the plugins in
 // $STORAGE_PLUGINS whose manifest is compatible.  Reads manifests only (no
 // dlopen), so completing never runs plugin code.
-#include <dirent.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -25,14 +24,10 @@ std::vector<std::string> StorageNames() {
   std::vector<std::string> names;
   if (storage::RegisterBuiltins(&registry).ok()) names = registry.Names();
   const char* dir = std::getenv("STORAGE_PLUGINS");
-  DIR* d = dir && *dir ? opendir(dir) : nullptr;
-  if (!d) return names;
-  std::vector<std::string> files;
-  while (dirent* e = readdir(d))
-    if (EndsWith(e->d_name, ".so")) files.push_back(std::string(dir) + "/" + e->d_name);
-  closedir(d);
-  std::sort(files.begin(), files.end());
-  for (const std::string& f : files) {
+  if (!dir || !*dir) return names;
+  Result<std::vector<std::string>> files = storage::PluginFiles(dir);
+  if (!files.ok()) return names;  // completion stays quiet
+  for (const std::string& f : files.value()) {
     Result<storage::PluginFileInfo> info = storage::ReadPluginFile(f);
     if (!info.ok() || !info->manifest_status.ok()) continue;
     if (!storage::CheckAbiCompatible(info->manifest, f).ok()) continue;

@@ -1,10 +1,8 @@
 // pedia plugin list | inspect | validate: flags and the two read-only
 // subcommands.  Neither list nor inspect ever calls dlopen(): glibc runs a
 // library's constructors during dlopen (anchors §2.3).
-#include <dirent.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +17,7 @@
 #include "cmd/common_flags.h"
 #include "cmd/plugin_commands.h"
 #include "storage/elf_manifest.h"
+#include "storage/registry.h"
 
 namespace pedia::cmd {
 namespace {
@@ -131,17 +130,12 @@ int PluginList(const PluginListOptions& o, const char* applet) {
                Status::InvalidArgument("no plugin directory given\nHINT:  Pass --dir DIR or set STORAGE_PLUGINS."));
     return kExitUsage;
   }
-  DIR* d = opendir(dir.c_str());
-  if (!d) {
-    PrintError(applet,
-               Status::InvalidArgument("could not open plugin directory \"" + dir + "\": " + std::strerror(errno)));
+  Result<std::vector<std::string>> listed = storage::PluginFiles(dir);
+  if (!listed.ok()) {
+    PrintError(applet, listed.status());
     return kExitFailure;
   }
-  std::vector<std::string> files;
-  while (dirent* e = readdir(d))
-    if (EndsWith(e->d_name, ".so")) files.push_back(dir + "/" + e->d_name);
-  closedir(d);
-  std::sort(files.begin(), files.end());
+  const std::vector<std::string>& files = listed.value();
 
   std::vector<ListRow> rows;
   rows.reserve(files.size());

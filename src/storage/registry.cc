@@ -29,20 +29,24 @@ Status Registry::Register(const pedia_storage_plugin* table, std::string origin)
   return Status::Ok();
 }
 
-Status Registry::LoadDirectory(const std::string& dir) {
-  if (dir.empty()) return Status::Ok();
+Result<std::vector<std::string>> PluginFiles(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
-  if (!d)
-    return Status::InvalidArgument("could not open plugin directory \"" + dir + "\": " + std::strerror(errno) +
-                                   "\nHINT:  Set STORAGE_PLUGINS to a readable directory, or unset it.");
+  if (!d) return Status::InvalidArgument("could not open plugin directory \"" + dir + "\": " + std::strerror(errno));
   std::vector<std::string> files;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (EndsWith(name, ".so")) files.push_back(dir + "/" + name);
-  }
+  while (dirent* e = readdir(d))
+    if (EndsWith(e->d_name, ".so")) files.push_back(dir + "/" + e->d_name);
   closedir(d);
   std::sort(files.begin(), files.end());
-  for (const std::string& path : files) {
+  return files;
+}
+
+Status Registry::LoadDirectory(const std::string& dir) {
+  if (dir.empty()) return Status::Ok();
+  Result<std::vector<std::string>> files = PluginFiles(dir);
+  if (!files.ok())
+    return Status::InvalidArgument(files.status().message() +
+                                   "\nHINT:  Set STORAGE_PLUGINS to a readable directory, or unset it.");
+  for (const std::string& path : files.value()) {
     auto table = LoadPluginFile(path);
     if (!table.ok()) return table.status();
     Status s = Register(*table, path);

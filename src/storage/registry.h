@@ -28,6 +28,11 @@ struct RegisteredLayer {
   const pedia_storage_plugin* table = nullptr;
 };
 
+/// The *.so files of a plugin directory, as "dir/name", sorted; not
+/// recursive, and nothing is opened but the directory.  InvalidArgument
+/// 'could not open plugin directory "dir": <reason>' when it cannot be read.
+Result<std::vector<std::string>> PluginFiles(const std::string& dir);
+
 class Registry {
  public:
   /// AlreadyExists when the name is taken: 'storage "x" is already registered by "origin"'.
