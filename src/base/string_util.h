@@ -13,6 +13,8 @@ std::string_view Trim(std::string_view s);
 std::vector<std::string_view> SplitAndTrim(std::string_view s, char sep);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool EndsWith(std::string_view s, std::string_view suffix);
+/// s with ASCII letters lowercased (HTTP header names, Kubernetes kinds).
+std::string AsciiLower(std::string_view s);
 /// Levenshtein distance, for did-you-mean suggestions.
 size_t EditDistance(std::string_view a, std::string_view b);
 /// The closest candidate within a small distance, or "".

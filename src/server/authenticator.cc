@@ -8,12 +8,6 @@
 namespace pedia::server {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // Splits one CSV record with double-quoted fields ("" is a quote).
 bool SplitCsv(const std::string& line, std::vector<std::string>* fields) {
   fields->clear();
@@ -65,6 +59,10 @@ bool ParseTokenLine(const std::string& line, std::string* token, std::string* us
 }
 
 Result<std::unique_ptr<Authenticator>> Authenticator::Create(AuthOptions options) {
+  // Request header names arrive lowercased (http_server.cc): match the
+  // configured front-proxy header names in that form, once.
+  for (std::string& h : options.requestheader_username_headers) h = AsciiLower(h);
+  for (std::string& h : options.requestheader_group_headers) h = AsciiLower(h);
   std::unique_ptr<Authenticator> a(new Authenticator(std::move(options)));
   const std::string& path = a->options_.token_auth_file;
   if (!path.empty()) {
@@ -99,15 +97,14 @@ Result<UserInfo> Authenticator::Authenticate(const http::Request& request) const
     UserInfo u;
     u.method = "front-proxy";
     for (const std::string& h : options_.requestheader_username_headers) {
-      std::string_view v = request.Header(Lower(h));
+      std::string_view v = request.Header(h);
       if (!v.empty()) {
         u.name = std::string(v);
         break;
       }
     }
     if (u.name.empty()) return Status::NotFound("front-proxy request without a user header");
-    std::vector<std::string> group_headers;
-    for (const std::string& h : options_.requestheader_group_headers) group_headers.push_back(Lower(h));
+    const std::vector<std::string>& group_headers = options_.requestheader_group_headers;
     for (const auto& [name, value] : request.headers) {
       if (std::find(group_headers.begin(), group_headers.end(), name) != group_headers.end()) {
         u.groups.push_back(value);
@@ -122,7 +119,7 @@ Result<UserInfo> Authenticator::Authenticate(const http::Request& request) const
   std::string_view auth = request.Header("authorization");
   if (!auth.empty()) {
     constexpr std::string_view kBearer = "bearer ";
-    if (auth.size() > kBearer.size() && Lower(auth.substr(0, kBearer.size())) == kBearer) {
+    if (auth.size() > kBearer.size() && AsciiLower(auth.substr(0, kBearer.size())) == kBearer) {
       std::string token(Trim(auth.substr(kBearer.size())));
       auto it = tokens_.find(token);
       if (it != tokens_.end()) {

@@ -6,6 +6,7 @@
 
 #include "base/json_text.h"
 #include "base/log.h"
+#include "base/string_util.h"
 
 namespace pedia::server {
 namespace {
@@ -123,9 +124,7 @@ bool ParseRecord(const std::string& name, const std::string& record, ClusterInfo
           s.namespaced = r.value("namespaced", true);
           s.singular_name = StringAt(r, "singularName");
           if (s.singular_name.empty()) {
-            s.singular_name = s.kind;
-            std::transform(s.singular_name.begin(), s.singular_name.end(), s.singular_name.begin(),
-                           [](unsigned char ch) { return std::tolower(ch); });
+            s.singular_name = AsciiLower(s.kind);
           }
           s.short_names = Strings(r, "shortNames");
           s.categories = Strings(r, "categories");

@@ -31,6 +31,7 @@
 
 #include "base/json_text.h"
 #include "base/log.h"
+#include "base/string_util.h"
 
 namespace pedia::http {
 
@@ -525,9 +526,7 @@ class Session : public SessionBase {
     request.path = PercentDecode(std::string_view(request.target).substr(0, q), false);
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
     for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
+      request.headers.emplace_back(AsciiLower(field.name_string()), std::string(field.value()));
     }
     request.body = std::move(message.body());
     request.remote_address = remote_;

@@ -6,6 +6,7 @@
 
 #include "base/json_text.h"
 #include "base/rfc3339.h"
+#include "base/string_util.h"
 #include "server/json_scan.h"
 
 namespace pedia::server {
@@ -426,8 +427,7 @@ void EventCells(std::string_view o, int64_t now, std::vector<std::string>* c) {
     int64_t t = 0;
     return ParseRfc3339Seconds(ts, &t) ? HumanDuration(now - t) : std::string("<unknown>");
   };
-  std::string kind = S(Member(involved, "kind"));
-  std::transform(kind.begin(), kind.end(), kind.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  std::string kind = AsciiLower(S(Member(involved, "kind")));
   std::string source = S(Path(o, {"source", "component"}));
   std::string host = S(Path(o, {"source", "host"}));
   if (source.empty()) source = S(Member(o, "reportingComponent"));

@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "sync/backoff.h"
-#include "base/rfc3339.h"
 #include "base/feature_gates.h"
 #include "base/log.h"
+#include "base/rfc3339.h"
+#include "sync/backoff.h"
 #include "sync/discovery.h"
 #include "sync/resource_negotiator.h"
 

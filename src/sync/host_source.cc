@@ -5,8 +5,8 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
-#include "sync/backoff.h"
 #include "base/log.h"
+#include "sync/backoff.h"
 
 namespace pedia::sync {
 namespace {

@@ -4,13 +4,10 @@
 #include <map>
 #include <set>
 
+#include "base/string_util.h"
+
 namespace pedia::sync {
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 bool Syncable(const ApiResource& r) { return r.Has("list") && r.Has("watch"); }
 
@@ -99,10 +96,10 @@ Negotiation Negotiate(const Discovery& d, const std::vector<SyncResourceGroup>& 
         for (const auto& [name, served] : g->second) add(w.group, served, w.versions);
         continue;
       }
-      std::string want = Lower(res);
+      std::string want = AsciiLower(res);
       const std::vector<const ApiResource*>* found = nullptr;
       for (const auto& [name, served] : g->second) {
-        if (name == want || Lower(served.front()->singular_name) == want || Lower(served.front()->kind) == want) {
+        if (name == want || AsciiLower(served.front()->singular_name) == want || AsciiLower(served.front()->kind) == want) {
           found = &served;
           break;
         }

@@ -1,13 +1,12 @@
 #include "sync/resource_synchro.h"
 
-#include <ctime>
 #include <future>
 
-#include "sync/backoff.h"
-#include "base/rfc3339.h"
+#include "base/json_scan.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "base/json_scan.h"
+#include "base/rfc3339.h"
+#include "sync/backoff.h"
 
 namespace pedia::sync {
 namespace {
