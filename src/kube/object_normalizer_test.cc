@@ -7,17 +7,7 @@
 namespace pedia::kube {
 namespace {
 
-// Test input on one line, so the TAP reporter's output stays valid.
-std::string Printable(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else out += c;
-  }
-  return out;
-}
+using pedia::testing::Printable;
 
 NormalizeOptions Options() {
   NormalizeOptions o;
