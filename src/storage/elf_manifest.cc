@@ -29,14 +29,12 @@ constexpr const char* kHostMachineName = "aarch64";
 static_assert(sizeof(pedia_storage_manifest) == 4 + 2 + 2 + 4 + 4 + 64 + 64 + 512,
               "the manifest must have no padding: it is compared byte for byte");
 
-std::string Quoted(const std::string& path) { return "plugin \"" + path + "\""; }
-
 Status NotForThisPlatform(const std::string& path, const std::string& detail) {
-  return Status::InvalidArgument(Quoted(path) + ": not a shared object for this platform\nDETAIL:  " + detail);
+  return Status::InvalidArgument(QuotedPlugin(path) + ": not a shared object for this platform\nDETAIL:  " + detail);
 }
 
 Status Corrupt(const std::string& path, const std::string& detail) {
-  return Status::InvalidArgument(Quoted(path) + ": damaged ELF file\nDETAIL:  " + detail +
+  return Status::InvalidArgument(QuotedPlugin(path) + ": damaged ELF file\nDETAIL:  " + detail +
                                  "\nHINT:  The file may be truncated; rebuild or copy it again.");
 }
 
@@ -98,11 +96,11 @@ class MappedFile {
   }
   Status Open(const std::string& path) {
     int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::NotFound(Quoted(path) + ": could not open file: " + std::strerror(errno));
+    if (fd < 0) return Status::NotFound(QuotedPlugin(path) + ": could not open file: " + std::strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       close(fd);
-      return Status::InvalidArgument(Quoted(path) + ": not a regular file");
+      return Status::InvalidArgument(QuotedPlugin(path) + ": not a regular file");
     }
     size_ = static_cast<uint64_t>(st.st_size);
     if (size_ < sizeof(Elf64_Ehdr)) {
@@ -112,7 +110,7 @@ class MappedFile {
     }
     void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (p == MAP_FAILED) return Status::Internal(Quoted(path) + ": could not map file: " + std::strerror(errno));
+    if (p == MAP_FAILED) return Status::Internal(QuotedPlugin(path) + ": could not map file: " + std::strerror(errno));
     data_ = p;
     return Status::Ok();
   }
@@ -150,7 +148,7 @@ void ParseManifest(const FileView& f, uint64_t desc_offset, uint32_t descsz, Plu
   const std::string& path = info->path;
   auto malformed = [&](const std::string& detail) {
     info->manifest_status =
-        Status::InvalidArgument(Quoted(path) + ": malformed storage plugin manifest\nDETAIL:  " + detail +
+        Status::InvalidArgument(QuotedPlugin(path) + ": malformed storage plugin manifest\nDETAIL:  " + detail +
                                 "\nHINT:  Storage plugins must use the PEDIA_STORAGE_PLUGIN_MANIFEST macro.");
   };
   if (descsz < sizeof(pedia_storage_manifest)) {
@@ -215,7 +213,7 @@ Status ReadNotes(const FileView& f, const Elf64_Phdr& p, PluginFileInfo* info, b
         owner == std::string_view(PEDIA_STORAGE_NOTE_OWNER, sizeof(PEDIA_STORAGE_NOTE_OWNER))) {
       if (*found_manifest) {
         info->manifest_status =
-            Status::InvalidArgument(Quoted(info->path) +
+            Status::InvalidArgument(QuotedPlugin(info->path) +
                                     ": malformed storage plugin manifest\nDETAIL:  The file has more than one "
                                     "manifest note.\nHINT:  Use PEDIA_STORAGE_PLUGIN_MANIFEST once per plugin.");
       } else {
@@ -346,7 +344,7 @@ Status ReadDynamic(const FileView& f, const std::vector<Elf64_Phdr>& phdrs, cons
 std::string PluginManifest::AbiString() const { return std::to_string(abi_major) + "." + std::to_string(abi_minor); }
 
 Status MissingManifest(const std::string& path) {
-  return Status::InvalidArgument(Quoted(path) +
+  return Status::InvalidArgument(QuotedPlugin(path) +
                                  ": missing storage plugin manifest\nHINT:  Storage plugins must use the "
                                  "PEDIA_STORAGE_PLUGIN_MANIFEST macro.");
 }
@@ -413,17 +411,19 @@ Status CheckAbiCompatible(const PluginManifest& m, const std::string& path) {
   const std::string host_range =
       PEDIA_STORAGE_ABI_MINOR == 0 ? host : std::to_string(PEDIA_STORAGE_ABI_MAJOR) + ".0 to " + host;
   if (m.abi_major != PEDIA_STORAGE_ABI_MAJOR)
-    return Status::InvalidArgument(Quoted(path) +
+    return Status::InvalidArgument(QuotedPlugin(path) +
                                    ": storage ABI version mismatch\nDETAIL:  pedia supports storage ABI " + host_range +
                                    ", the plugin was built for " + m.AbiString() +
                                    ".\nHINT:  Rebuild the plugin against include/pedia/storage_abi.h from this pedia "
                                    "release.");
   if (m.abi_minor > PEDIA_STORAGE_ABI_MINOR)
-    return Status::InvalidArgument(Quoted(path) + ": requires a newer pedia\nDETAIL:  Plugin needs storage ABI " +
+    return Status::InvalidArgument(QuotedPlugin(path) + ": requires a newer pedia\nDETAIL:  Plugin needs storage ABI " +
                                    m.AbiString() + ", this pedia provides " + host +
                                    ".\nHINT:  Upgrade pedia, or use a plugin release built for storage ABI " + host +
                                    ".");
   return Status::Ok();
 }
+
+std::string QuotedPlugin(const std::string& path) { return "plugin \"" + path + "\""; }
 
 }  // namespace pedia::storage

@@ -74,6 +74,9 @@ Status CheckAbiCompatible(const PluginManifest& manifest, const std::string& pat
 /// The message for a missing manifest, shared by reader and loader.
 Status MissingManifest(const std::string& path);
 
+/// 'plugin "path"', how every reader and loader message names the file.
+std::string QuotedPlugin(const std::string& path);
+
 }  // namespace pedia::storage
 
 #endif  // PEDIA_STORAGE_ELF_MANIFEST_H_

@@ -11,8 +11,6 @@
 namespace pedia::storage {
 namespace {
 
-std::string Quoted(const std::string& path) { return "plugin \"" + path + "\""; }
-
 // The smallest table a plugin of the given ABI minor may return: every
 // member up to watch_stop.  Minor 1 appended to pedia_host_api only, so the
 // plugin table is the same for 1.0 and 1.1.  A minor that appends to
@@ -96,7 +94,7 @@ Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path, cons
   if (!handle) {
     const char* error = dlerror();
     return Report(observer, kChecks[3],
-                  Status::InvalidArgument("could not load " + Quoted(path) + "\nDETAIL:  " +
+                  Status::InvalidArgument("could not load " + QuotedPlugin(path) + "\nDETAIL:  " +
                                           std::string(error ? error : "dlopen failed without a message") +
                                           "\nHINT:  Link the plugin with -Wl,-z,defs and install the libraries it "
                                           "needs (see pedia plugin inspect)."));
@@ -108,14 +106,14 @@ Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path, cons
   void* symbol = dlsym(handle, PEDIA_STORAGE_ENTRY_SYMBOL);
   if (!symbol)
     return Report(observer, kChecks[4],
-                  Status::InvalidArgument("no entry point \"" PEDIA_STORAGE_ENTRY_SYMBOL "\" in " + Quoted(path) +
+                  Status::InvalidArgument("no entry point \"" PEDIA_STORAGE_ENTRY_SYMBOL "\" in " + QuotedPlugin(path) +
                                           "\nHINT:  Export the function with PEDIA_STORAGE_EXPORT and list it in "
                                           "the plugin's version script."));
   auto entry = reinterpret_cast<pedia_storage_plugin_entry_fn>(symbol);
   const pedia_storage_plugin* table = entry(HostApi());
   if (!table)
     return Report(observer, kChecks[4],
-                  Status::InvalidArgument("entry point of " + Quoted(path) +
+                  Status::InvalidArgument("entry point of " + QuotedPlugin(path) +
                                           " returned no storage layer\nHINT:  The plugin logs why through the host; "
                                           "run with -v=4 to see more."));
   Report(observer, kChecks[4], Status::Ok());
@@ -125,20 +123,20 @@ Result<const pedia_storage_plugin*> LoadPluginFile(const std::string& path, cons
   if (table->abi_major != manifest.abi_major || table->abi_minor != manifest.abi_minor || !table->name ||
       manifest.name != table->name || !table->version || manifest.version != table->version)
     return table_check(Status::InvalidArgument(
-        Quoted(path) + ": plugin manifest does not match its code\nDETAIL:  The manifest declares \"" + manifest.name +
+        QuotedPlugin(path) + ": plugin manifest does not match its code\nDETAIL:  The manifest declares \"" + manifest.name +
         "\" " + manifest.version + " with storage ABI " + manifest.AbiString() + ", the code returns \"" +
         (table->name ? table->name : "") + "\" " + (table->version ? table->version : "") + " with storage ABI " +
         std::to_string(table->abi_major) + "." + std::to_string(table->abi_minor) +
         ".\nHINT:  The manifest note is stale or was edited; rebuild the plugin."));
   if (table->struct_size < MinimumTableSize(table->abi_minor))
     return table_check(Status::InvalidArgument(
-        Quoted(path) + ": plugin vtable is truncated\nDETAIL:  Storage ABI " + manifest.AbiString() + " needs " +
+        QuotedPlugin(path) + ": plugin vtable is truncated\nDETAIL:  Storage ABI " + manifest.AbiString() + " needs " +
         std::to_string(MinimumTableSize(table->abi_minor)) + " bytes, the plugin's table has " +
         std::to_string(table->struct_size) + ".\nHINT:  Rebuild the plugin against include/pedia/storage_abi.h."));
   std::string missing;
   if (MissingFunction(table, &missing))
     return table_check(Status::InvalidArgument(
-        Quoted(path) + ": plugin vtable is incomplete\nDETAIL:  The function \"" + missing + "\" is NULL."));
+        QuotedPlugin(path) + ": plugin vtable is incomplete\nDETAIL:  The function \"" + missing + "\" is NULL."));
   table_check(Status::Ok());
   return table;
 }
