@@ -767,6 +767,14 @@ Result<ObjectPtr> Cluster::Create(const ResourceType& type, const std::string& n
 
 Result<ObjectPtr> Cluster::CommitUpdate(const ResourceType& type, ObjectPtr old, json j, bool status_only,
                                         const std::string& manager) {
+  // An update or patch that names a resourceVersion must name the current one.
+  const json& meta = j.value("metadata", json::object());
+  std::string precondition = meta.is_object() ? meta.value("resourceVersion", "") : "";
+  if (!precondition.empty() && precondition != std::to_string(old->rv)) {
+    return Status::Conflict("Operation cannot be fulfilled on " + type.Key() + " \"" + old->name +
+                            "\": the object has been modified; please apply your changes to the latest version and "
+                            "try again");
+  }
   json prev = json::parse(old->json);
   json next;
   if (status_only) {
@@ -843,12 +851,6 @@ Result<ObjectPtr> Cluster::Update(const ResourceType& type, const std::string& n
   auto& store = StoreFor(type);
   auto it = store.objects.find((type.namespaced ? ns : "") + "/" + name);
   if (it == store.objects.end()) return Status::NotFound(type.Key() + " \"" + name + "\" not found");
-  std::string rv = meta.is_object() ? meta.value("resourceVersion", "") : "";
-  if (!rv.empty() && rv != std::to_string(it->second->rv)) {
-    return Status::Conflict("Operation cannot be fulfilled on " + type.Key() + " \"" + name +
-                            "\": the object has been modified; please apply your changes to the latest version and "
-                            "try again");
-  }
   return CommitUpdate(type, it->second, std::move(j), status_only, manager);
 }
 
@@ -877,13 +879,6 @@ Result<ObjectPtr> Cluster::Patch(const ResourceType& type, const std::string& ns
     }
   } catch (const json::exception& e) {
     return Status::InvalidArgument(std::string("the patch could not be applied: ") + e.what());
-  }
-  const json& meta = j.value("metadata", json::object());
-  std::string rv = meta.is_object() ? meta.value("resourceVersion", "") : "";
-  if (!rv.empty() && rv != std::to_string(it->second->rv)) {
-    return Status::Conflict("Operation cannot be fulfilled on " + type.Key() + " \"" + name +
-                            "\": the object has been modified; please apply your changes to the latest version and "
-                            "try again");
   }
   return CommitUpdate(type, it->second, std::move(j), status_only, manager);
 }
