@@ -732,7 +732,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
 
     BodyShape shape;
     shape.format = format;
-    shape.api_version = k.group.empty() ? k.version : k.group + "/" + k.version;
+    shape.api_version = GroupVersion(k.group, k.version);
     shape.kind = res->kind;
     shape.only_metadata = q.only_metadata;
     shape.now_unix = NowUnix();
@@ -1427,7 +1427,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
     for (size_t i = start.type_index; i < targets.size(); ++i) {
       const SyncedResource* t = targets[i];
       storage::ListQuery q = query_for(i);
-      std::string api_version = t->group.empty() ? t->version : t->group + "/" + t->version;
+      std::string api_version = GroupVersion(t->group, t->version);
       bool type_listed = false;  // in this page's resourceTypes
       bool page_full = false;
       storage::ListSummary summary;

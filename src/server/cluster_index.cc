@@ -188,10 +188,6 @@ void AppendStrings(std::string* out, const std::vector<std::string>& values) {
   *out += ']';
 }
 
-std::string GroupVersion(std::string_view group, std::string_view version) {
-  return group.empty() ? std::string(version) : std::string(group) + "/" + std::string(version);
-}
-
 }  // namespace
 
 bool KubeVersionHigher(std::string_view a, std::string_view b) {
@@ -363,6 +359,10 @@ std::string ClusterIndex::ResourceListJson(std::string_view cluster, std::string
   }
   out += "]}";
   return out;
+}
+
+std::string GroupVersion(std::string_view group, std::string_view version) {
+  return group.empty() ? std::string(version) : std::string(group) + "/" + std::string(version);
 }
 
 }  // namespace pedia::server

@@ -85,6 +85,9 @@ class ClusterIndex {
 /// (v1 > v1beta2 > v1beta1 > v1alpha1), then non-kube-like strings by name.
 bool KubeVersionHigher(std::string_view a, std::string_view b);
 
+/// "group/version", or "version" for the core group: an apiVersion.
+std::string GroupVersion(std::string_view group, std::string_view version);
+
 /// {"groupVersion":..,"version":..} helper for pedia's own groups.
 std::string GroupJsonFor(std::string_view group, const std::vector<std::string>& versions_highest_first);
 
