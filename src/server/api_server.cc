@@ -1085,9 +1085,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         }
       } else if (key == "limit") {
         long long n = 0;
-        if (!ParseInt64(value, &n) || n < 0) {
-          return ApiError::BadParameter("limit", "must be a non-negative integer, got \"" + value + "\"");
-        }
+        if (auto e = ParseNonNegative("limit", value, &n)) return e;
         out->limit = n;
       } else if (key == "continue") {
         long long n = 0;

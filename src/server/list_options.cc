@@ -113,9 +113,7 @@ class Parser {
         (key == "since" ? q.since_unix_ms : q.before_unix_ms) = t.value();
       } else if (key == "limit") {
         long long n = 0;
-        if (!ParseInt64(value, &n) || n < 0) {
-          return ApiError::BadParameter("limit", "must be a non-negative integer, got \"" + value + "\"");
-        }
+        if (auto e = ParseNonNegative("limit", value, &n)) return e;
         q.limit = n;
       } else if (key == "continue") {
         q.continue_token = value;
@@ -138,9 +136,7 @@ class Parser {
         out_->resource_version = value;
       } else if (key == "timeoutSeconds") {
         long long n = 0;
-        if (!ParseInt64(value, &n) || n < 0) {
-          return ApiError::BadParameter(key, "must be a non-negative integer, got \"" + value + "\"");
-        }
+        if (auto e = ParseNonNegative(key, value, &n)) return e;
         out_->timeout_seconds = n;
       } else if (key == "includeObject") {
         if (value != "None" && value != "Metadata" && value != "Object") {
@@ -290,15 +286,11 @@ class Parser {
         slot = t.value();
       } else if (name == "limit") {
         long long n = 0;
-        if (!ParseInt64(first, &n) || n < 0) {
-          return ApiError::BadParameter(label, "must be a non-negative integer, got \"" + first + "\"");
-        }
+        if (auto e = ParseNonNegative(label, first, &n)) return e;
         if (q.limit == 0) q.limit = n;
       } else if (name == "offset") {
         long long n = 0;
-        if (!ParseInt64(first, &n) || n < 0) {
-          return ApiError::BadParameter(label, "must be a non-negative integer, got \"" + first + "\"");
-        }
+        if (auto e = ParseNonNegative(label, first, &n)) return e;
         if (q.continue_token.empty()) q.continue_token = first;
       } else if (name == "with-continue") {
         bool b = false;
@@ -384,6 +376,11 @@ Result<int64_t> ParseSearchTime(std::string_view text) {
 
 std::optional<ApiError> ParseListOptions(const QueryParams& params, const ListContext& context, ListOptions* out) {
   return Parser(context, out).Run(params);
+}
+
+std::optional<ApiError> ParseNonNegative(const std::string& name, const std::string& value, long long* out) {
+  if (ParseInt64(value, out) && *out >= 0) return std::nullopt;
+  return ApiError::BadParameter(name, "must be a non-negative integer, got \"" + value + "\"");
 }
 
 bool WatchRequested(const QueryParams& params) {

@@ -49,6 +49,10 @@ std::optional<ApiError> ParseListOptions(const QueryParams& params, const ListCo
 /// which requests are long-running, so it must agree with the handler.
 bool WatchRequested(const QueryParams& params);
 
+/// Parses value as a non-negative integer into *out, for the parameter (or
+/// search label) name; otherwise a 400 naming it.
+std::optional<ApiError> ParseNonNegative(const std::string& name, const std::string& value, long long* out);
+
 /// since/before: RFC 3339 (with a 'T'), "2006-01-02 15:04:05", "2006-01-02"
 /// (both UTC), or a Unix timestamp of 10 digits (seconds) or 13 (ms).
 /// Returns Unix milliseconds; InvalidArgument names the accepted formats.
