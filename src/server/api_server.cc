@@ -351,7 +351,8 @@ class ClusterWarnings {
     }
     return out;
   }
-  http::Headers Headers() const {
+  /// The Warning headers, followed by extra.
+  http::Headers Headers(const http::Headers& extra = {}) const {
     http::Headers h;
     for (const Candidate& c : candidates_) {
       if (!c.warn) continue;
@@ -359,6 +360,7 @@ class ClusterWarnings {
       if (!c.info->unhealthy_reason.empty()) text += ", reason: " + c.info->unhealthy_reason;
       h.emplace_back("Warning", "299 - " + JsonQuote(text));
     }
+    h.insert(h.end(), extra.begin(), extra.end());
     return h;
   }
 
@@ -759,9 +761,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       // Events may come from any cluster the watch covers, for as long as
       // it lasts: it warns for all of them up front.
       warnings.WarnAllCandidates();
-      http::Headers watch_headers = warnings.Headers();
-      watch_headers.insert(watch_headers.end(), headers.begin(), headers.end());
-      return StartWatch(std::move(lo), std::move(shape), std::move(owned_printer), std::move(watch_headers),
+      return StartWatch(std::move(lo), std::move(shape), std::move(owned_printer), warnings.Headers(headers),
                         responder);
     }
     if (!k.name.empty()) {
@@ -773,8 +773,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         return responder->Send(ErrorResponse(
             ApiError::MethodNotAllowed("get is not supported by storage layer \"" + storage->name() + "\"")));
       }
-      http::Headers get_headers = warnings.Headers();  // the one named cluster
-      get_headers.insert(get_headers.end(), headers.begin(), headers.end());
+      http::Headers get_headers = warnings.Headers(headers);  // the one named cluster
       auto self = shared_from_this();
       return Offload(responder, [self, shape = std::move(shape), owned_printer, headers = std::move(get_headers),
                                  q = std::move(q), name = k.name, group = k.group, cluster, responder]() mutable {
@@ -956,9 +955,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
         // are still to come.
         for (const std::string& c : warnings.Unseen())
           if (HasRowsIn(q, c)) warnings.Saw(c);
-        http::Headers h = warnings.Headers();
-        h.insert(h.end(), headers.begin(), headers.end());
-        stream = responder->Stream(200, std::move(h));
+        stream = responder->Stream(200, warnings.Headers(headers));
         if (!stream) return;  // answered already (deadline) or shutting down
       }
       if (stream) {
@@ -984,8 +981,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
       return;
     }
     http::Response r;
-    r.headers = warnings.Headers();
-    r.headers.insert(r.headers.end(), extra.begin(), extra.end());
+    r.headers = warnings.Headers(extra);
     r.body = std::move(buf);
     responder.Send(std::move(r));
   }
@@ -1410,9 +1406,7 @@ struct ApiServer::Impl : std::enable_shared_from_this<ApiServer::Impl> {
           }
           if (has_rows) warnings.Saw(c);
         }
-        http::Headers h = warnings.Headers();
-        h.emplace_back("Content-Type", kJson);
-        stream = responder->Stream(200, std::move(h));
+        stream = responder->Stream(200, warnings.Headers({{"Content-Type", kJson}}));
         if (!stream) return false;  // answered already (deadline) or shutting down
       }
       if (!stream) return true;
