@@ -29,20 +29,15 @@ echo "--- building"
 ninja -C build pedia tests/kubesim/kubesim >/dev/null
 
 T=$(mktemp -d /tmp/pedia-demo-XXXXXX)
-sim_pid= pedia_pid=
-cleanup() {
-  [[ -n $pedia_pid ]] && kill "$pedia_pid" 2>/dev/null && wait "$pedia_pid" 2>/dev/null
-  [[ -n $sim_pid ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 0' INT TERM
+pids=() pedia_pid=
 source tests/lib/e2e.sh
+trap e2e_cleanup EXIT
+trap 'exit 0' INT TERM
 
 echo "--- starting $clusters simulated clusters with $pods pods each"
 build/tests/kubesim/kubesim --clusters "$clusters" --pods-per-cluster "$pods" --tls --token demo-token \
   --client-cert-auth --ca-out "$T/pki" --state-file "$T/state.json" >"$T/kubesim.log" 2>&1 &
-sim_pid=$!
+pids+=($!)
 wait_file 300 "$T/state.json" || { cat "$T/kubesim.log"; echo "demo: kubesim did not start" >&2; exit 1; }
 
 tests/lib/pediaclusters.py "$T/state.json" "$T/pki/ca.crt" demo-token "$T/clusters.yaml" \
@@ -53,6 +48,7 @@ echo "--- starting pedia binding-apiserver on https://127.0.0.1:$port"
 build/pedia binding-apiserver --cluster-config "$T/clusters.yaml" --bind-address 127.0.0.1 --secure-port "$port" \
   --cert-dir "$T/certs" --client-ca-file "$T/pki/ca.crt" >"$T/pedia.log" 2>&1 &
 pedia_pid=$!
+pids+=("$pedia_pid")
 base=https://127.0.0.1:$port
 wait_url 300 "$base/readyz" --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" \
   --key "$T/pki/client.key" || true

@@ -7,13 +7,7 @@ pedia=$1
 kubesim=$2
 command -v kubectl >/dev/null || { echo "kubectl is not installed"; exit 1; }
 T=$(mktemp -d /tmp/pedia-e2e-apiserver-XXXXXX)
-sim_pid= pedia_pid=
-cleanup() {
-  [[ -n $pedia_pid ]] && kill "$pedia_pid" 2>/dev/null && wait "$pedia_pid" 2>/dev/null
-  [[ -n $sim_pid ]] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
+pids=()
 fail() {
   echo "FAIL: $*"
   echo "--- pedia log (tail)"; tail -20 "$T/pedia.log" || true
@@ -21,10 +15,11 @@ fail() {
 }
 lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 source "$lib/e2e.sh"
+trap e2e_cleanup EXIT
 
 "$kubesim" --clusters 2 --pods-per-cluster 20 --tls --token sim-token --client-cert-auth \
   --ca-out "$T/pki" --kubeconfig-dir "$T/kc" --state-file "$T/state.json" >"$T/kubesim.log" 2>&1 &
-sim_pid=$!
+pids+=($!)
 wait_file 100 "$T/state.json" || { cat "$T/kubesim.log"; fail "kubesim did not start"; }
 
 # A custom resource with printer columns in cluster-0, before pedia starts.
@@ -67,7 +62,7 @@ echo 'e2e-token,alice,1000,"viewers,ops"' >"$T/tokens.csv"
 "$pedia" binding-apiserver --cluster-config "$T/clusters.yaml" --bind-address 127.0.0.1 --secure-port "$port" \
   --cert-dir "$T/certs" --client-ca-file "$T/pki/ca.crt" --token-auth-file "$T/tokens.csv" -v=2 \
   >"$T/pedia.log" 2>&1 &
-pedia_pid=$!
+pids+=($!)
 base=https://127.0.0.1:$port
 c() { curl -sS --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" --key "$T/pki/client.key" "$@"; }
 wait_url 100 "$base/readyz" --cacert "$T/certs/apiserver.crt" --cert "$T/pki/client.crt" \

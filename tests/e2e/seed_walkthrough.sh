@@ -16,12 +16,6 @@ pedia=$1 kubesim=$2 plugin_so=$3
 : "${PEDIA_TEST_MYSQL_HOST:?run through tests/run, which starts MariaDB and sets PEDIA_TEST_MYSQL_*}"
 T=$(mktemp -d /tmp/pedia-seed-XXXXXX)
 pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
   for f in "$T"/*.log; do echo "--- $f (tail)"; tail -15 "$f"; done
@@ -30,6 +24,7 @@ fail() {
 step() { echo "--- $*"; }
 lib=$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)
 source "$lib/e2e.sh"
+trap e2e_cleanup EXIT
 
 step "1. build the plugin into ./plugins"
 mkdir -p "$T/plugins"

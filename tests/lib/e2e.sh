@@ -36,11 +36,15 @@ wait_url() {
 e2e_lib_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 e2e_own_mdb=
 
-# Kills every pid in pids, stops a MariaDB e2e_mariadb_config started, and
+# Stops every pid in pids, the last started first (pedia before the
+# clusters it syncs), stops a MariaDB e2e_mariadb_config started, and
 # removes $T.
 e2e_cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  local i p
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    p=${pids[i]}
+    kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+  done
   [[ -n $e2e_own_mdb ]] && "$e2e_lib_dir/mariadb.sh" stop "$T/mdb" >/dev/null 2>&1
   rm -rf "$T"
 }
