@@ -285,7 +285,7 @@ void ResourceSynchro::ProcessPage(uint64_t gen, std::string body, bool last) {
     w.op = storage::Write::kUpsert;
     w.object = ToRecord(std::move(o.value()));
     batch_.push_back(std::move(w));
-    batch_arrival_.push_back(now);
+    batch_pending_.push_back({std::move(key), now});
     return Status::Ok();
   };
   size_t pos = 0;
@@ -305,7 +305,7 @@ void ResourceSynchro::ProcessPage(uint64_t gen, std::string body, bool last) {
   });
   if (!s.ok()) {
     batch_.clear();
-    batch_arrival_.clear();
+    batch_pending_.clear();
     Status bad = Status::InvalidArgument("list " + target_.gvr.ToString() +
                                          ": the response is not a valid list\nDETAIL: " + s.message());
     ctx_.transport->Post([self = shared_from_this(), gen, bad] { self->Retry(gen, bad, true); });
@@ -338,7 +338,7 @@ void ResourceSynchro::FinishList(uint64_t gen) {
       w.object.name = key.substr(slash + 1);
     }
     batch_.push_back(std::move(w));
-    batch_arrival_.push_back(now);
+    batch_pending_.push_back({key, now});
   }
   seen_.clear();
   if (Status f = Flush(); !f.ok()) return OnStorageFailure(gen, f);
@@ -364,7 +364,7 @@ Status ResourceSynchro::Flush() {
                       {"err", s.message()});
       CountDrop(s.message());
       batch_.erase(batch_.begin() + static_cast<ptrdiff_t>(failed_index));
-      batch_arrival_.erase(batch_arrival_.begin() + static_cast<ptrdiff_t>(failed_index));
+      batch_pending_.erase(batch_pending_.begin() + static_cast<ptrdiff_t>(failed_index));
       continue;
     }
     return s;  // recoverable or unexpected: the caller keeps the batch and retries
@@ -372,7 +372,7 @@ Status ResourceSynchro::Flush() {
   const auto now = Clock::now();
   for (size_t i = 0; i < batch_.size(); ++i) {
     auto& w = batch_[i];
-    std::string key = w.object.namespace_name.empty() ? w.object.name : w.object.namespace_name + "/" + w.object.name;
+    std::string& key = batch_pending_[i].key;
     if (w.op == storage::Write::kDelete) {
       known_.erase(key);
       metrics_->deleted->Inc();
@@ -380,10 +380,10 @@ Status ResourceSynchro::Flush() {
       auto [it, inserted] = known_.insert_or_assign(std::move(key), std::move(w.object.resource_version));
       (inserted ? metrics_->added : metrics_->updated)->Inc();
     }
-    metrics_->lag->Observe(std::chrono::duration<double>(now - batch_arrival_[i]).count());
+    metrics_->lag->Observe(std::chrono::duration<double>(now - batch_pending_[i].arrival).count());
   }
   batch_.clear();
-  batch_arrival_.clear();
+  batch_pending_.clear();
   SyncCondition current;
   bool new_drops = false;
   {
@@ -536,7 +536,7 @@ void ResourceSynchro::ProcessLines(uint64_t gen) {
     }
     w.object = ToRecord(std::move(o.value()));
     batch_.push_back(std::move(w));
-    batch_arrival_.push_back(arrival);
+    batch_pending_.push_back({std::move(key), arrival});
     if (batch_.size() >= ctx_.max_batch) {
       if (Status f = Flush(); !f.ok()) return OnStorageFailure(gen, f);
     }

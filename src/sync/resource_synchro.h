@@ -133,7 +133,13 @@ class ResourceSynchro : public std::enable_shared_from_this<ResourceSynchro> {
   std::unordered_set<std::string> seen_;
   std::string list_rv_;
   std::vector<storage::Write> batch_;
-  std::vector<std::chrono::steady_clock::time_point> batch_arrival_;
+  // Beside each write of batch_: its known_ key (KeyOf) and when the member
+  // sent it (the lag metric).
+  struct Pending {
+    std::string key;
+    std::chrono::steady_clock::time_point arrival;
+  };
+  std::vector<Pending> batch_pending_;
 
   mutable std::mutex mu_;  // guards the fields below
   std::string last_rv_;
